@@ -1,0 +1,20 @@
+"""Tests: fast hasher, in-memory email, DATABASE_URL honoured (SQLite in memory without it)."""
+
+import os
+import tempfile
+from pathlib import Path
+
+from .base import *  # noqa: F403
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+SITE_URL = "https://ketamineassociation.test"
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+ARTICLE_IMAGES_ROOT = Path(
+    os.environ.get("ARTICLE_IMAGES_ROOT", tempfile.mkdtemp(prefix="ka-test-images-"))
+)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

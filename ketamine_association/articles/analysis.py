@@ -1,0 +1,236 @@
+"""The analysis step: findings about one article, from its source and its rendering.
+
+Pure functions: they read the validated source, the rendered article and what the site
+knows (slugs, images), and return findings with stable codes. They never change the source.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+
+from .choices import (
+    STATED_READINGTIME_TOLERANCE_MIN,
+    STATED_WORDCOUNT_TOLERANCE,
+    Severity,
+)
+from .rendering import RenderedArticle
+from .source import SourceDocument
+
+READING_TIME_RE = re.compile(r"(\d+)")
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: str
+    message: str
+    line: int | None = None
+    suggestion: str = ""
+    file: str = ""
+    slug: str = ""
+
+    def as_dict(self) -> dict:
+        return {
+            "file": self.file,
+            "slug": self.slug,
+            "code": self.code,
+            "severity": self.severity,
+            "line": self.line,
+            "message": self.message,
+            "suggestion": self.suggestion or None,
+        }
+
+
+@dataclass(frozen=True)
+class SiteKnowledge:
+    """What the analysis may ask of the site: which slugs exist, which images, which paths."""
+
+    slugs: Collection[str]
+    image_exists: Callable[[str], bool]
+    path_served: Callable[[str], bool]
+
+
+def stated_minutes(value: str | int | None) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, int):
+        return value
+    match = READING_TIME_RE.search(value)
+    return int(match.group(1)) if match else None
+
+
+def closest(value: str, options: Collection[str]) -> str:
+    found = difflib.get_close_matches(value, list(options), n=1, cutoff=0.5)
+    return found[0] if found else ""
+
+
+def analyse(
+    doc: SourceDocument, rendered: RenderedArticle, *, site: SiteKnowledge, today: dt.date
+) -> list[Finding]:
+    meta = doc.meta
+    lines = doc.key_lines
+    out: list[Finding] = []
+
+    def add(code, severity, message, line=None, suggestion=""):
+        out.append(Finding(code, severity, message, line, suggestion, doc.path, meta.slug))
+
+    # Stated figures that lie.
+    words = rendered.word_count
+    if meta.word_count is not None and words:
+        drift = abs(meta.word_count - words) / words
+        if drift > STATED_WORDCOUNT_TOLERANCE:
+            add(
+                "stated-wordcount-mismatch",
+                Severity.WARNING,
+                f"wordCount says {meta.word_count:,} but the text has {words:,} words "
+                f"({drift:.0%} off)",
+                lines.get("wordCount"),
+                f"wordCount: {words}",
+            )
+    stated = stated_minutes(meta.reading_time)
+    if stated is not None and abs(stated - rendered.reading_minutes) > (
+        STATED_READINGTIME_TOLERANCE_MIN
+    ):
+        add(
+            "stated-readingtime-mismatch",
+            Severity.WARNING,
+            f"readingTime says {stated} min but the text reads in {rendered.reading_minutes} min",
+            lines.get("readingTime"),
+            f'readingTime: "{rendered.reading_minutes} min read"',
+        )
+
+    # Images that are not there.
+    for field_name, value in (("featuredImage", meta.featured_image), ("ogImage", meta.og_image)):
+        if value and not value.startswith(("http://", "https://")) and not site.image_exists(value):
+            add(
+                "image-missing",
+                Severity.ERROR,
+                f"{field_name} {value} does not exist",
+                lines.get(field_name),
+            )
+    for image in rendered.images:
+        if image.src.startswith("/") and not site.image_exists(image.src):
+            add("image-missing", Severity.ERROR, f"image {image.src} does not exist", image.line)
+        if not image.alt:
+            add(
+                "image-alt-missing",
+                Severity.WARNING,
+                f"image {image.src} has no alt text for screen readers",
+                image.line,
+            )
+
+    # Links inside the article and to the rest of the site.
+    ids = {h.id for h in rendered.headings}
+    for link in rendered.links:
+        href = link.href
+        if href.startswith("#"):
+            if href[1:] not in ids:
+                add(
+                    "anchor-missing",
+                    Severity.ERROR,
+                    f"link to {href} names no heading of this article",
+                    link.line,
+                    f"#{closest(href[1:], ids)}" if closest(href[1:], ids) else "",
+                )
+        elif href.startswith("/") and not href.startswith("//"):
+            path = href.split("#", 1)[0].split("?", 1)[0]
+            if path.startswith("/blog/") and path.count("/") == 2:
+                slug = path.removeprefix("/blog/").rstrip("/")
+                if slug not in site.slugs:
+                    near = closest(slug, site.slugs)
+                    add(
+                        "internal-link-dead",
+                        Severity.ERROR,
+                        f"link to {href}: no article has the slug {slug!r}",
+                        link.line,
+                        f"/blog/{near}" if near else "",
+                    )
+            elif path.startswith("/images/"):
+                if not site.image_exists(path):
+                    add("image-missing", Severity.ERROR, f"link to missing file {href}", link.line)
+            elif not site.path_served(path):
+                add(
+                    "internal-link-dead",
+                    Severity.ERROR,
+                    f"link to {href}: this site serves no such page",
+                    link.line,
+                )
+        elif href.startswith("http://"):
+            add("link-insecure", Severity.INFO, f"{href} is not HTTPS", link.line)
+
+    for index, slug in enumerate(meta.related_articles):
+        if slug not in site.slugs:
+            near = closest(slug, site.slugs)
+            add(
+                "related-missing",
+                Severity.WARNING,
+                f"relatedArticles names {slug!r}, which is no article",
+                lines.get(f"relatedArticles.{index}", lines.get("relatedArticles")),
+                near,
+            )
+
+    # Structure a screen reader stumbles on.
+    if rendered.h1_count > 1:
+        add(
+            "heading-multiple-h1",
+            Severity.ERROR,
+            f"the body has {rendered.h1_count} level-1 headings; the page shows only one h1",
+            next((h.line for h in rendered.headings[1:] if h.level == 1), None),
+        )
+    previous = 1
+    for heading in rendered.headings:
+        if heading.level > previous + 1:
+            add(
+                "heading-level-skip",
+                Severity.WARNING,
+                f"heading '{heading.text}' jumps from h{previous} to h{heading.level}",
+                heading.line,
+            )
+        previous = heading.level
+
+    # Search snippets.
+    if meta.meta_title and len(meta.meta_title) > 60:
+        add(
+            "meta-title-length",
+            Severity.WARNING,
+            f"metaTitle has {len(meta.meta_title)} characters; search engines cut it at about 60",
+            lines.get("metaTitle"),
+        )
+    description = meta.meta_description or meta.excerpt
+    if description and not 120 <= len(description) <= 160:
+        add(
+            "meta-description-length",
+            Severity.WARNING,
+            f"{'metaDescription' if meta.meta_description else 'excerpt (used as description)'} "
+            f"has {len(description)} characters; aim for 120-160",
+            lines.get("metaDescription" if meta.meta_description else "excerpt"),
+        )
+
+    # Dates.
+    published = _as_date(meta.published_at)
+    updated = _as_date(meta.updated_at)
+    if published and updated and updated < published:
+        add(
+            "date-updated-before-published",
+            Severity.ERROR,
+            f"updatedAt {updated} is earlier than publishedAt {published}",
+            lines.get("updatedAt"),
+        )
+    if published and published > today:
+        add(
+            "date-future",
+            Severity.INFO,
+            f"publishedAt {published} is in the future: the article is scheduled",
+            lines.get("publishedAt"),
+        )
+    return out
+
+
+def _as_date(value: dt.date | dt.datetime | None) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value

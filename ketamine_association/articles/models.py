@@ -1,0 +1,79 @@
+from django.db import models
+from django.urls import reverse
+
+from .categories import category_name
+from .choices import Audience, Severity
+
+
+class Article(models.Model):
+    """One imported article: its frontmatter as written, and its HTML rendered at import."""
+
+    slug = models.SlugField(max_length=200, unique=True)
+    title = models.CharField(max_length=300)
+    headline = models.CharField(max_length=300, blank=True, help_text="The body's own h1.")
+    excerpt = models.TextField(blank=True)
+    category = models.CharField(max_length=64, db_index=True)
+    author = models.CharField(max_length=200)
+    audience = models.CharField(max_length=20, choices=Audience.choices, blank=True)
+    published_at = models.DateTimeField(db_index=True)
+    updated_at = models.DateTimeField()
+    featured_image = models.CharField(max_length=500, blank=True)
+    featured_image_exists = models.BooleanField(default=False)
+    featured_image_alt = models.CharField(max_length=300, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    keywords = models.JSONField(default=list, blank=True)
+    related_slugs = models.JSONField(default=list, blank=True)
+    seo = models.JSONField(default=dict, blank=True, help_text="Resolved head fields.")
+    faq = models.JSONField(default=list, blank=True)
+    toc = models.JSONField(default=list, blank=True)
+    has_own_toc = models.BooleanField(default=False)
+    body_markdown = models.TextField()
+    body_html = models.TextField()
+    word_count = models.PositiveIntegerField(help_text="Computed from the text.")
+    reading_minutes = models.PositiveIntegerField(help_text="Computed at 238 words a minute.")
+    stated_word_count = models.PositiveIntegerField(null=True, blank=True)
+    stated_reading_time = models.CharField(max_length=40, blank=True)
+    frontmatter = models.JSONField(default=dict, help_text="The frontmatter exactly as written.")
+    source_path = models.CharField(max_length=1000, blank=True)
+    content_hash = models.CharField(max_length=64)
+    imported_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-published_at", "slug"]
+        indexes = [models.Index(fields=["category", "-published_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    @property
+    def display_title(self) -> str:
+        return self.headline or self.title
+
+    @property
+    def category_name(self) -> str:
+        return category_name(self.category)
+
+    @property
+    def reading_time(self) -> str:
+        return f"{self.reading_minutes} min read"
+
+
+class ArticleFinding(models.Model):
+    """A defect the analysis step found; replaced whenever its article is re-imported."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="findings")
+    code = models.CharField(max_length=64, db_index=True)
+    severity = models.CharField(max_length=10, choices=Severity.choices, db_index=True)
+    line = models.PositiveIntegerField(null=True, blank=True)
+    message = models.TextField()
+    suggestion = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["article", "line", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"

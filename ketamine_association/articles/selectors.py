@@ -1,0 +1,91 @@
+"""Reads of the publishing pipeline. Each selector owns its query shape and count."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, Q, QuerySet
+
+from .categories import Category, category_code_for_slug
+from .models import Article
+
+CARD_FIELDS = (
+    "slug",
+    "title",
+    "headline",
+    "excerpt",
+    "category",
+    "audience",
+    "published_at",
+    "featured_image",
+    "featured_image_exists",
+    "reading_minutes",
+    "tags",
+)
+
+
+def article_list_published(
+    *, now: dt.datetime, category: str | None = None, audience: str | None = None
+) -> QuerySet[Article]:
+    queryset = Article.objects.filter(published_at__lte=now).only(*CARD_FIELDS)
+    if category:
+        queryset = queryset.filter(category=category)
+    if audience:
+        queryset = queryset.filter(audience=audience)
+    return queryset.order_by("-published_at", "slug")
+
+
+def article_get_published(*, slug: str, now: dt.datetime, preview: bool = False) -> Article | None:
+    queryset = Article.objects.all() if preview else Article.objects.filter(published_at__lte=now)
+    return queryset.filter(slug=slug).first()
+
+
+def article_related(*, article: Article, now: dt.datetime, limit: int = 4) -> list[Article]:
+    """The editors' relatedArticles that exist, topped up with same-category/tag articles."""
+    published = article_list_published(now=now).exclude(id=article.id)
+    chosen = {a.slug: a for a in published.filter(slug__in=article.related_slugs)}
+    related = [chosen[s] for s in article.related_slugs if s in chosen][:limit]
+    if len(related) < limit:
+        candidates = published.exclude(slug__in=[a.slug for a in related]).filter(
+            category=article.category
+        )[: limit * 3]
+        tags = set(article.tags)
+        ranked = sorted(candidates, key=lambda a: -len(tags & set(a.tags or [])))
+        related += ranked[: limit - len(related)]
+    return related
+
+
+def article_neighbours(
+    *, article: Article, now: dt.datetime
+) -> tuple[Article | None, Article | None]:
+    """(previous, next) in the article's category, by publication date then slug."""
+    siblings = article_list_published(now=now, category=article.category)
+    older = siblings.filter(
+        Q(published_at__lt=article.published_at)
+        | Q(published_at=article.published_at, slug__gt=article.slug)
+    ).first()
+    newer = (
+        siblings.filter(
+            Q(published_at__gt=article.published_at)
+            | Q(published_at=article.published_at, slug__lt=article.slug)
+        )
+        .order_by("published_at", "-slug")
+        .first()
+    )
+    return older, newer
+
+
+def category_list(*, now: dt.datetime) -> list[tuple[Category, int]]:
+    rows = (
+        Article.objects.filter(published_at__lte=now)
+        .values("category")
+        .annotate(n=Count("id"))
+        .order_by("category")
+    )
+    return [(Category(row["category"]), row["n"]) for row in rows]
+
+
+def category_for_slug(*, slug: str, now: dt.datetime) -> tuple[Category | None, bool]:
+    codes = [c.code for c, _ in category_list(now=now)]
+    code, exact = category_code_for_slug(slug, codes)
+    return (Category(code) if code else None), exact

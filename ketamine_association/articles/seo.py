@@ -1,0 +1,98 @@
+"""The head of an article page: meta tags, Open Graph, Twitter and JSON-LD, as plain data."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from .categories import Category
+from .models import Article
+
+
+def absolute(url: str) -> str:
+    if not url:
+        return ""
+    if url.startswith(("http://", "https://")):
+        return url
+    return f"{settings.SITE_URL}{url}"
+
+
+def article_head(*, article: Article, image_url: str) -> dict:
+    seo = article.seo
+    path = article.get_absolute_url()
+    return {
+        "title": seo.get("title") or f"{article.title} | {settings.SITE_NAME}",
+        "description": seo.get("description") or article.excerpt,
+        "canonical": seo.get("canonical") or absolute(path),
+        "og_title": seo.get("og_title") or article.title,
+        "og_description": seo.get("og_description") or article.excerpt,
+        "og_image": absolute(image_url),
+        "twitter_card": seo.get("twitter_card") or "summary_large_image",
+        "keywords": ", ".join(article.keywords or article.tags),
+    }
+
+
+def article_jsonld(*, article: Article, head: dict) -> list[dict]:
+    category = Category(article.category)
+    publisher = {
+        "@type": "Organization",
+        "name": settings.SITE_NAME,
+        "url": settings.SITE_URL + "/",
+    }
+    page: dict = {
+        "@context": "https://schema.org",
+        "@type": article.seo.get("schema_type") or "Article",
+        "headline": article.title[:110],
+        "description": head["description"],
+        "datePublished": article.published_at.date().isoformat(),
+        "dateModified": article.updated_at.date().isoformat(),
+        "author": {"@type": "Organization", "name": article.author},
+        "publisher": publisher,
+        "image": head["og_image"],
+        "wordCount": article.word_count,
+        "timeRequired": f"PT{article.reading_minutes}M",
+        "mainEntityOfPage": head["canonical"],
+        "url": head["canonical"],
+        "inLanguage": "en",
+        "articleSection": category.name,
+        "keywords": head["keywords"],
+        "about": [{"@type": "Thing", "name": tag} for tag in article.tags[:8]],
+    }
+    if article.audience:
+        page["audience"] = {
+            "@type": "PeopleAudience" if article.audience == "patients" else "MedicalAudience",
+            "audienceType": "Patient" if article.audience == "patients" else "Clinician",
+        }
+    if page["@type"] == "MedicalWebPage":
+        page["name"] = article.title
+        page["lastReviewed"] = page["dateModified"]
+    breadcrumbs = {
+        "@context": "https://schema.org",
+        "@type": "BreadcrumbList",
+        "itemListElement": [
+            _crumb(1, "Home", absolute("/")),
+            _crumb(2, "Blog", absolute("/blog")),
+            _crumb(3, category.name, absolute(category.get_absolute_url())),
+            _crumb(4, article.display_title, head["canonical"]),
+        ],
+    }
+    blocks = [page, breadcrumbs]
+    if article.faq:
+        blocks.append(
+            {
+                "@context": "https://schema.org",
+                "@type": "FAQPage",
+                "mainEntity": [
+                    {
+                        "@type": "Question",
+                        "name": entry["question"],
+                        "acceptedAnswer": {"@type": "Answer", "text": entry["answer"]},
+                    }
+                    for entry in article.faq
+                ],
+            }
+        )
+    return blocks
+
+
+def _crumb(position: int, name: str, url: str) -> dict:
+    return {"@type": "ListItem", "position": position, "name": name, "item": url}

@@ -1,0 +1,283 @@
+"""Writes of the publishing pipeline: importing and exporting articles."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.urls import Resolver404, resolve
+from django.utils import timezone
+
+from .analysis import Finding, SiteKnowledge, analyse
+from .images import ImageStore
+from .models import Article, ArticleFinding
+from .rendering import RenderedArticle, render_markdown
+from .source import SourceDocument, SourceError, SourceInvalid, load_source, source_text
+
+logger = logging.getLogger(__name__)
+
+CONTENT_VERSION_KEY = "articles:content-version"
+_SLUG_LINE_RE = re.compile(r"^slug:\s*[\"']?([^\"'\n]+?)[\"']?\s*$", re.MULTILINE)
+
+Status = Literal["imported", "updated", "unchanged", "failed"]
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    path: str
+    status: Status
+    slug: str | None = None
+    errors: tuple[SourceError, ...] = ()
+    findings: tuple[Finding, ...] = ()
+
+
+@dataclass
+class ImportReport:
+    outcomes: list[ImportOutcome] = field(default_factory=list)
+
+    def count(self, status: Status) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def failed(self) -> list[ImportOutcome]:
+        return [o for o in self.outcomes if o.status == "failed"]
+
+    def as_dict(self) -> dict:
+        return {
+            "imported": self.count("imported"),
+            "updated": self.count("updated"),
+            "unchanged": self.count("unchanged"),
+            "failed": [
+                {"file": o.path, "errors": [e.as_dict() for e in o.errors]} for o in self.failed
+            ],
+            "findings": [
+                {k: v for k, v in f.as_dict().items() if k != "suggestion"}
+                for o in self.outcomes
+                for f in o.findings
+            ],
+        }
+
+
+class UsageError(Exception):
+    """Bad arguments: a path that does not exist or is not Markdown."""
+
+
+def markdown_files(paths: Iterable[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*.md") if p.is_file()))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise UsageError(f"{path}: no such file or folder")
+    return files
+
+
+def path_served(path: str) -> bool:
+    try:
+        resolve(path)
+    except Resolver404:
+        return False
+    return True
+
+
+def content_version() -> str:
+    return cache.get_or_set(CONTENT_VERSION_KEY, lambda: str(time.time_ns()), None)
+
+
+def content_version_bump() -> None:
+    """Every cached page includes this version in its key: a bump invalidates them all."""
+    cache.set(CONTENT_VERSION_KEY, str(time.time_ns()), None)
+
+
+def _scan_slug(path: Path) -> str | None:
+    """A cheap look at a file's slug, so links between files of one batch resolve."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(8192).decode("utf-8", "replace")
+    except OSError:
+        return None
+    match = _SLUG_LINE_RE.search(head.split("\n---", 1)[0])
+    return match.group(1).strip() if match else None
+
+
+def _aware(value: dt.date | dt.datetime | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value if timezone.is_aware(value) else value.replace(tzinfo=dt.UTC)
+    return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
+
+
+def seo_fields(doc: SourceDocument) -> dict:
+    """The head of the page, with every missing field derived from the core ones."""
+    meta = doc.meta
+    description = meta.meta_description or meta.excerpt or ""
+    schema_type = meta.schema_block.type if meta.schema_block else None
+    return {
+        "title": meta.meta_title or f"{meta.title} | {settings.SITE_NAME}",
+        "description": description,
+        "canonical": meta.canonical_url or "",
+        "og_title": meta.og_title or meta.title,
+        "og_description": meta.og_description or description,
+        "og_image": meta.og_image or meta.featured_image or "",
+        "twitter_card": meta.twitter_card or "summary_large_image",
+        "schema_type": schema_type or ("MedicalWebPage" if meta.audience else "Article"),
+    }
+
+
+def article_import_paths(
+    *,
+    paths: Iterable[Path],
+    images: ImageStore,
+    on_outcome: Callable[[ImportOutcome], None] | None = None,
+) -> ImportReport:
+    """Import every Markdown file under `paths`; one bad file never stops the others."""
+    files = markdown_files(paths)
+    batch_slugs = {s for s in (_scan_slug(p) for p in files) if s}
+    known = set(Article.objects.values_list("slug", flat=True)) | batch_slugs
+    site = SiteKnowledge(slugs=known, image_exists=images.exists, path_served=path_served)
+    claimed: dict[str, str] = {}
+    report = ImportReport()
+    changed = False
+    for path in files:
+        outcome = article_import(path=path, images=images, site=site, claimed=claimed)
+        report.outcomes.append(outcome)
+        changed = changed or outcome.status in ("imported", "updated")
+        if on_outcome is not None:
+            on_outcome(outcome)
+    if changed:
+        content_version_bump()
+    return report
+
+
+def article_import(
+    *, path: Path, images: ImageStore, site: SiteKnowledge, claimed: dict[str, str] | None = None
+) -> ImportOutcome:
+    """read -> split -> validate -> render -> analyse -> store, for one file, atomically."""
+    claimed = {} if claimed is None else claimed
+    try:
+        doc = load_source(path)
+    except SourceInvalid as exc:
+        return ImportOutcome(str(path), "failed", errors=exc.errors)
+    slug = doc.meta.slug
+    if slug in claimed:
+        error = SourceError(
+            "slug", doc.key_lines.get("slug"), f"slug {slug!r} is already used by {claimed[slug]}"
+        )
+        return ImportOutcome(str(path), "failed", slug, errors=(error,))
+    claimed[slug] = str(path)
+    try:
+        existing = Article.objects.filter(slug=slug).only("id", "content_hash").first()
+        if existing is not None and existing.content_hash == doc.content_hash:
+            return ImportOutcome(str(path), "unchanged", slug, findings=_stored(existing, doc))
+        rendered = render_markdown(doc.body, first_line=doc.body_line)
+        findings = analyse(doc, rendered, site=site, today=timezone.now().date())
+        for url in (doc.meta.featured_image, doc.meta.og_image, *(i.src for i in rendered.images)):
+            if url:
+                images.publish(url)
+        with transaction.atomic():
+            _store(doc, rendered, findings, images=images, existing_id=existing and existing.id)
+    except Exception as exc:  # one broken file must never stop the batch
+        logger.exception("import of %s failed", path)
+        return ImportOutcome(
+            str(path), "failed", slug, errors=(SourceError(None, None, f"import failed: {exc}"),)
+        )
+    status: Status = "updated" if existing is not None else "imported"
+    return ImportOutcome(str(path), status, slug, findings=tuple(findings))
+
+
+def _stored(article: Article, doc: SourceDocument) -> tuple[Finding, ...]:
+    return tuple(
+        Finding(f.code, f.severity, f.message, f.line, f.suggestion, doc.path, article.slug)
+        for f in ArticleFinding.objects.filter(article_id=article.id)
+    )
+
+
+def _store(
+    doc: SourceDocument,
+    rendered: RenderedArticle,
+    findings: list[Finding],
+    *,
+    images: ImageStore,
+    existing_id: int | None,
+) -> Article:
+    meta = doc.meta
+    now = timezone.now()
+    published = _aware(meta.published_at)
+    if published is None:
+        previous = Article.objects.filter(id=existing_id).values_list("published_at", flat=True)
+        published = previous.first() if existing_id else None
+        published = published or now
+    featured = meta.featured_image or ""
+    values = {
+        "title": meta.title,
+        "headline": rendered.headline or "",
+        "excerpt": meta.excerpt,
+        "category": meta.category,
+        "author": meta.author,
+        "audience": meta.audience or "",
+        "published_at": published,
+        "updated_at": _aware(meta.updated_at) or published,
+        "featured_image": featured,
+        "featured_image_exists": bool(featured) and images.exists(featured),
+        "featured_image_alt": meta.title,
+        "tags": meta.tags,
+        "keywords": meta.keywords,
+        "related_slugs": meta.related_articles,
+        "seo": seo_fields(doc),
+        "faq": [{"question": f.question, "answer": f.answer} for f in rendered.faq],
+        "toc": [{"id": h.id, "text": h.text} for h in rendered.toc],
+        "has_own_toc": rendered.has_own_toc,
+        "body_markdown": doc.body,
+        "body_html": rendered.html,
+        "word_count": rendered.word_count,
+        "reading_minutes": rendered.reading_minutes,
+        "stated_word_count": meta.word_count,
+        "stated_reading_time": str(meta.reading_time or ""),
+        "frontmatter": doc.frontmatter,
+        "source_path": doc.path,
+        "content_hash": doc.content_hash,
+    }
+    if existing_id:
+        Article.objects.filter(id=existing_id).update(modified_at=now, **values)
+        article = Article(id=existing_id, slug=meta.slug, **values)
+        ArticleFinding.objects.filter(article_id=existing_id).delete()
+    else:
+        article = Article.objects.create(slug=meta.slug, **values)
+    ArticleFinding.objects.bulk_create(
+        ArticleFinding(
+            article=article,
+            code=f.code,
+            severity=f.severity,
+            line=f.line,
+            message=f.message,
+            suggestion=f.suggestion,
+        )
+        for f in findings
+    )
+    return article
+
+
+def article_export(*, directory: Path) -> list[Path]:
+    """Write every article back as Markdown with its frontmatter exactly as imported."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for slug, frontmatter, body in Article.objects.values_list(
+        "slug", "frontmatter", "body_markdown"
+    ).iterator():
+        target = directory / f"{slug}.md"
+        target.write_text(source_text(frontmatter, body), encoding="utf-8")
+        written.append(target)
+    return written

@@ -1,0 +1,322 @@
+"""Read, split and validate one article file: bytes -> ArticleSource.
+
+Each step is a pure function over plain data. Every problem is a SourceError naming the
+field and the 1-based line of the file, so an editor can go straight to it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .choices import DEFAULT_AUTHOR, DEFAULT_CATEGORY, MAX_SOURCE_BYTES
+
+try:  # the C loader is many times faster; both are the *safe* loader.
+    from yaml import CSafeLoader as SafeLoader
+except ImportError:  # pragma: no cover - libyaml is in PyYAML's wheels
+    from yaml import SafeLoader
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+CATEGORY_RE = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$")
+SAFE_URL_RE = re.compile(r"^(?:/(?!/)|https?://)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class SourceError:
+    field: str | None
+    line: int | None
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"field": self.field, "line": self.line, "message": self.message}
+
+
+class SourceInvalid(Exception):
+    def __init__(self, errors: list[SourceError]):
+        super().__init__("; ".join(e.message for e in errors))
+        self.errors = tuple(errors)
+
+
+class SchemaBlock(BaseModel):
+    """The `schema:` block editors write to steer JSON-LD."""
+
+    model_config = ConfigDict(extra="allow")
+    type: Literal["Article", "MedicalWebPage", "BlogPosting", "NewsArticle"] = "Article"
+    datePublished: dt.date | None = None
+    dateModified: dt.date | None = None
+    author: str | None = None
+
+
+def _check_url(value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    if not SAFE_URL_RE.match(value) or any(c in value for c in "\"'<>` \t\n"):
+        raise ValueError("must be a site path starting with / or an http(s) URL")
+    return value
+
+
+class ArticleSource(BaseModel):
+    """The frontmatter schema: the single definition of what an article file may say."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True, str_strip_whitespace=True)
+
+    title: str = Field(min_length=1, max_length=300)
+    slug: str = Field(min_length=1, max_length=200)
+    excerpt: str = Field(default="", max_length=1000)
+    category: str = DEFAULT_CATEGORY
+    author: str = Field(default=DEFAULT_AUTHOR, min_length=1, max_length=200)
+    published_at: dt.date | dt.datetime | None = Field(default=None, alias="publishedAt")
+    updated_at: dt.date | dt.datetime | None = Field(default=None, alias="updatedAt")
+    featured_image: str | None = Field(default=None, alias="featuredImage")
+    tags: list[str] = Field(default_factory=list)
+    keywords: list[str] = Field(default_factory=list)
+    meta_title: str | None = Field(default=None, alias="metaTitle", max_length=300)
+    meta_description: str | None = Field(default=None, alias="metaDescription", max_length=1000)
+    canonical_url: str | None = Field(default=None, alias="canonicalUrl")
+    og_title: str | None = Field(default=None, alias="ogTitle", max_length=300)
+    og_description: str | None = Field(default=None, alias="ogDescription", max_length=1000)
+    og_image: str | None = Field(default=None, alias="ogImage")
+    twitter_card: Literal["summary", "summary_large_image"] | None = Field(
+        default=None, alias="twitterCard"
+    )
+    schema_block: SchemaBlock | None = Field(default=None, alias="schema")
+    reading_time: str | int | None = Field(default=None, alias="readingTime")
+    word_count: int | None = Field(default=None, alias="wordCount", ge=0)
+    audience: Literal["patients", "practitioners"] | None = None
+    related_articles: list[str] = Field(default_factory=list, alias="relatedArticles")
+    redirect_from: list[str] = Field(default_factory=list, alias="redirectFrom")
+
+    @field_validator("slug")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if "/" in value or ".." in value:
+            raise ValueError("a slug may not contain '/' or '..'")
+        if not SLUG_RE.match(value):
+            raise ValueError("use lower-case letters, digits and single hyphens, e.g. my-article")
+        return value
+
+    @field_validator("category")
+    @classmethod
+    def _category(cls, value: str) -> str:
+        if not CATEGORY_RE.match(value):
+            raise ValueError("use an upper-case identifier such as CLINICAL_RESEARCH")
+        return value
+
+    @field_validator("featured_image", "canonical_url", "og_image")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        return _check_url(value)
+
+    @field_validator("tags", "keywords")
+    @classmethod
+    def _words(cls, value: list[str]) -> list[str]:
+        return [v.strip() for v in value if v.strip()]
+
+    @field_validator("related_articles")
+    @classmethod
+    def _related(cls, value: list[str]) -> list[str]:
+        for slug in value:
+            if not SLUG_RE.match(slug):
+                raise ValueError(f"{slug!r} is not a slug")
+        return value
+
+    @field_validator("redirect_from")
+    @classmethod
+    def _redirects(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if not item.startswith("/") or ".." in item or "//" in item:
+                raise ValueError(f"{item!r} must be a site path starting with /")
+        return value
+
+    @property
+    def unknown_keys(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+@dataclass(frozen=True)
+class SourceDocument:
+    """A validated article file: the parsed frontmatter exactly as written, and the body."""
+
+    path: str
+    meta: ArticleSource
+    frontmatter: dict[str, Any]
+    key_lines: dict[str, int]
+    body: str
+    body_line: int
+    content_hash: str
+    unknown: dict[str, Any] = field(default_factory=dict)
+
+
+def read_text(path: Path) -> str:
+    """Bytes to text: size limit first, UTF-8 only (BOM stripped), newlines normalised."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise SourceInvalid([SourceError(None, None, f"cannot read file: {exc.strerror}")]) from exc
+    if size > MAX_SOURCE_BYTES:
+        raise SourceInvalid(
+            [SourceError(None, None, f"file is {size:,} bytes; the limit is {MAX_SOURCE_BYTES:,}")]
+        )
+    data = path.read_bytes()
+    return decode(data)
+
+
+def decode(data: bytes) -> str:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise SourceInvalid(
+            [
+                SourceError(
+                    None, line, f"not UTF-8 text (byte 0x{data[exc.start]:02x}); save as UTF-8"
+                )
+            ]
+        ) from exc
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def split_frontmatter(text: str) -> tuple[str, str, int]:
+    """Return (yaml text, body, 1-based line where the body starts)."""
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != "---":
+        raise SourceInvalid(
+            [SourceError(None, 1, "no frontmatter: the file must start with a line '---'")]
+        )
+    for index in range(1, len(lines)):
+        if lines[index].rstrip() in ("---", "..."):
+            yaml_text = "\n".join(lines[1:index])
+            body = "\n".join(lines[index + 1 :])
+            return yaml_text, body, index + 2
+    raise SourceInvalid([SourceError(None, 1, "frontmatter is not closed by a line '---'")])
+
+
+def _plain(value: Any) -> Any:
+    """YAML values to JSON-able values (dates become ISO strings), order kept."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value
+
+
+def _walk_lines(node: yaml.Node, prefix: str, lines: dict[str, int], seen: set[int]) -> None:
+    if id(node) in seen:
+        raise SourceInvalid(
+            [
+                SourceError(
+                    prefix or None,
+                    node.start_mark.line + 1,
+                    "YAML anchors and aliases (&name / *name) are not allowed in frontmatter",
+                )
+            ]
+        )
+    seen.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = f"{prefix}.{key_node.value}" if prefix else str(key_node.value)
+            lines.setdefault(key, key_node.start_mark.line + 1)
+            _walk_lines(value_node, key, lines, seen)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            key = f"{prefix}.{index}"
+            lines.setdefault(key, item.start_mark.line + 1)
+            _walk_lines(item, key, lines, seen)
+
+
+def parse_frontmatter(yaml_text: str, *, first_line: int = 2) -> tuple[dict, dict[str, int]]:
+    """YAML (safe loader) to a mapping and the line of every key, aliases refused."""
+    offset = first_line - 1
+    loader = SafeLoader(yaml_text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise SourceInvalid([SourceError(None, first_line, "frontmatter is empty")])
+        if not isinstance(node, yaml.MappingNode):
+            raise SourceInvalid(
+                [SourceError(None, first_line, "frontmatter must be a mapping of key: value")]
+            )
+        relative: dict[str, int] = {}
+        _walk_lines(node, "", relative, set())
+        data = loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 + offset if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise SourceInvalid([SourceError(None, line, f"invalid YAML: {problem}")]) from exc
+    finally:
+        loader.dispose()
+    return _plain(data), {k: v + offset for k, v in relative.items()}
+
+
+def content_hash(frontmatter: dict, body: str) -> str:
+    """Hash of what the file means, not how it is spelled: a re-export hashes the same."""
+    canonical = json.dumps(frontmatter, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(f"{canonical}\n\0{body.rstrip()}".encode()).hexdigest()
+
+
+def validate(frontmatter: dict, key_lines: dict[str, int], *, default_slug: str) -> ArticleSource:
+    data = dict(frontmatter)
+    data.setdefault("slug", default_slug)
+    try:
+        return ArticleSource.model_validate(data)
+    except ValidationError as exc:
+        errors = []
+        for err in exc.errors():
+            loc = [str(part) for part in err["loc"]]
+            name = ".".join(loc) or None
+            line = None
+            for depth in range(len(loc), 0, -1):
+                line = key_lines.get(".".join(loc[:depth]))
+                if line is not None:
+                    break
+            message = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "missing":
+                message = "required field is missing"
+            errors.append(SourceError(name, line, f"{name}: {message}"))
+        raise SourceInvalid(errors) from exc
+
+
+def default_slug_for(path: Path) -> str:
+    stem = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")
+    return stem or "article"
+
+
+def load_source(path: Path) -> SourceDocument:
+    """The read, split and validate steps for one file. Raises SourceInvalid."""
+    text = read_text(path)
+    return parse_source(text, path=path)
+
+
+def parse_source(text: str, *, path: Path) -> SourceDocument:
+    yaml_text, body, body_line = split_frontmatter(text)
+    frontmatter, key_lines = parse_frontmatter(yaml_text, first_line=2)
+    meta = validate(frontmatter, key_lines, default_slug=default_slug_for(path))
+    return SourceDocument(
+        path=str(path),
+        meta=meta,
+        frontmatter=frontmatter,
+        key_lines=key_lines,
+        body=body,
+        body_line=body_line,
+        content_hash=content_hash(frontmatter, body),
+        unknown=_plain(meta.unknown_keys),
+    )
+
+
+def source_text(frontmatter: dict, body: str) -> str:
+    """The inverse of parse_source: a Markdown file with YAML frontmatter."""
+    dumped = yaml.safe_dump(
+        frontmatter, sort_keys=False, allow_unicode=True, width=10_000, default_flow_style=None
+    )
+    return f"---\n{dumped}---\n{body}"
