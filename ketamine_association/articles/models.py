@@ -1,3 +1,5 @@
+import json
+
 from django.db import models
 from django.urls import reverse
 
@@ -33,7 +35,9 @@ class Article(models.Model):
     reading_minutes = models.PositiveIntegerField(help_text="Computed at 238 words a minute.")
     stated_word_count = models.PositiveIntegerField(null=True, blank=True)
     stated_reading_time = models.CharField(max_length=40, blank=True)
-    frontmatter = models.JSONField(default=dict, help_text="The frontmatter exactly as written.")
+    # Text, not JSONField: PostgreSQL's jsonb reorders keys, and an export must keep the
+    # editor's order.
+    frontmatter_json = models.TextField(default="{}", help_text="The frontmatter as written.")
     source_path = models.CharField(max_length=1000, blank=True)
     content_hash = models.CharField(max_length=64)
     imported_at = models.DateTimeField(auto_now_add=True)
@@ -52,6 +56,10 @@ class Article(models.Model):
     @property
     def display_title(self) -> str:
         return self.headline or self.title
+
+    @property
+    def frontmatter(self) -> dict:
+        return json.loads(self.frontmatter_json)
 
     @property
     def category_name(self) -> str:

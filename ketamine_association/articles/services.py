@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import re
 import time
@@ -246,7 +247,7 @@ def _store(
         "reading_minutes": rendered.reading_minutes,
         "stated_word_count": meta.word_count,
         "stated_reading_time": str(meta.reading_time or ""),
-        "frontmatter": doc.frontmatter,
+        "frontmatter_json": json.dumps(doc.frontmatter, ensure_ascii=False),
         "source_path": doc.path,
         "content_hash": doc.content_hash,
     }
@@ -275,9 +276,9 @@ def article_export(*, directory: Path) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for slug, frontmatter, body in Article.objects.values_list(
-        "slug", "frontmatter", "body_markdown"
+        "slug", "frontmatter_json", "body_markdown"
     ).iterator():
         target = directory / f"{slug}.md"
-        target.write_text(source_text(frontmatter, body), encoding="utf-8")
+        target.write_text(source_text(json.loads(frontmatter), body), encoding="utf-8")
         written.append(target)
     return written

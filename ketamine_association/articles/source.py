@@ -250,10 +250,19 @@ def parse_frontmatter(yaml_text: str, *, first_line: int = 2) -> tuple[dict, dic
         _walk_lines(node, "", relative, set())
         data = loader.construct_document(node)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        problem_mark = getattr(exc, "problem_mark", None)
+        context_mark = getattr(exc, "context_mark", None)
+        mark = problem_mark or context_mark
+        # An unclosed quote or bracket is detected at the end of the frontmatter; the line
+        # where it was opened is the one the editor needs.
+        at_end = problem_mark is not None and problem_mark.line >= yaml_text.count("\n")
+        if context_mark is not None and at_end:
+            mark = context_mark
         line = mark.line + 1 + offset if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
-        raise SourceInvalid([SourceError(None, line, f"invalid YAML: {problem}")]) from exc
+        context = getattr(exc, "context", None)
+        detail = f"{problem} ({context})" if context else problem
+        raise SourceInvalid([SourceError(None, line, f"invalid YAML: {detail}")]) from exc
     finally:
         loader.dispose()
     return _plain(data), {k: v + offset for k, v in relative.items()}

@@ -37,7 +37,8 @@ def _cached_response(entry: dict) -> HttpResponse:
 def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     now = timezone.now()
     preview = request.user.is_staff
-    key = f"page:{content_version()}:{request.path}"
+    path_key = hashlib.md5(request.path.encode(), usedforsecurity=False).hexdigest()
+    key = f"page:{content_version()}:{path_key}"
     if not preview:
         entry = cache.get(key)
         if entry is not None:

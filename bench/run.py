@@ -1,0 +1,655 @@
+"""Benchmarks against anchors run side by side: import vs Hugo, the seed page vs nginx.
+
+Figures are printed and written to bench/out/results.json; nothing here asserts. See README.md.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import signal
+import socket
+import string
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "bench" / "out"
+SHARED = Path(os.environ.get("SHARED_DIR", ROOT.parent / "shared"))
+CORPUS = SHARED / "corpus" / "articles"
+CORPUS_IMAGES = SHARED / "corpus" / "images"
+PYTHON = ROOT / ".venv" / "bin" / "python"
+GRANIAN = ROOT / ".venv" / "bin" / "granian"
+
+QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
+PROFILE = os.environ.get("BENCH_PROFILE", "") not in ("", "0")
+KEEP = os.environ.get("BENCH_KEEP", "") not in ("", "0")
+SIZES = (300, 1_000) if QUICK else (1_000, 10_000)
+WRK_SECONDS = 3 if QUICK else 10
+WRK_THREADS, WRK_CONNECTIONS = 2, 32
+SERVER_WORKERS = 2
+SEED_SLUG = "science-of-hope-ketamine-brain"
+SEED_PATH = f"/blog/{SEED_SLUG}"
+# A Redis database of its own, so the bench never touches the cache of a running site.
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+GOAL_IMPORT_SPEED = 1.0  # ours/hugo pages per second
+GOAL_IMPORT_MEMORY = 0.10  # ours/hugo peak RSS, at the largest size
+GOAL_HTTP = 0.30  # app/nginx requests per second
+
+# Variables of the caller that would point a child at another database, cache or settings.
+SCRUBBED_ENV = ("DATABASE_URL", "CACHE_URL", "DJANGO_SETTINGS_MODULE", "VAR_DIR", "DEBUG")
+SLUG_LINE = re.compile(r"^slug:.*$", re.MULTILINE)
+
+HUGO_CONFIG = """\
+baseURL = "http://127.0.0.1/"
+title = "bench"
+# Only the kinds our import has a counterpart for: home, the blog section, one page per file.
+disableKinds = ["taxonomy", "term", "RSS", "sitemap", "robotsTXT", "404"]
+"""
+HUGO_SINGLE = (
+    "<!doctype html><html><head><title>{{ .Title }}</title></head>"
+    "<body><h1>{{ .Title }}</h1>{{ .Content }}</body></html>\n"
+)
+HUGO_LIST = (
+    "<!doctype html><html><head><title>{{ .Title }}</title></head><body><h1>{{ .Title }}</h1>"
+    '{{ .Content }}<ul>{{ range .Pages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a>'
+    "</li>{{ end }}</ul></body></html>\n"
+)
+NGINX_CONF = """\
+daemon off;
+worker_processes {workers};
+pid {tmp}/nginx.pid;
+error_log {tmp}/nginx-error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 100000;
+    default_type text/html;
+    client_body_temp_path {tmp}/client_body;
+    proxy_temp_path {tmp}/proxy;
+    fastcgi_temp_path {tmp}/fastcgi;
+    uwsgi_temp_path {tmp}/uwsgi;
+    scgi_temp_path {tmp}/scgi;
+    server {{
+        listen 127.0.0.1:{port};
+        root {root};
+        location / {{ try_files $uri =404; }}
+    }}
+}}
+"""
+LOCMEM_SETTINGS = """\
+from config.settings.production import *  # noqa: F403
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+"""
+# Runs a command and reports its peak RSS when /usr/bin/time is missing.
+RUSAGE_WRAPPER = """\
+import resource, subprocess, sys
+rc = subprocess.call(sys.argv[1:])
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)
+sys.exit(rc)
+"""
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+@dataclass
+class Measured:
+    seconds: float
+    peak_mb: float
+    stdout: str
+    stderr: str
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", flush=True)
+
+
+def which(name: str) -> str | None:
+    return shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/bin:/sbin:/bin")
+
+
+def ensure_tools(names: tuple[str, ...]) -> dict[str, str | None]:
+    """Find each tool; as root, apt-get install the missing ones; else say how."""
+    found = {name: which(name) for name in names}
+    missing = [name for name, path in found.items() if path is None]
+    if missing and os.geteuid() == 0 and which("apt-get"):
+        log(f"installing {' '.join(missing)} with apt-get")
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", *missing],
+            check=False,
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+            stdout=subprocess.DEVNULL,
+        )
+        found = {name: which(name) for name in names}
+    for name, path in found.items():
+        if path is None:
+            log(f"{name} is missing: run `sudo apt-get install -y {name}`; its figure is skipped")
+    return found
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in SCRUBBED_ENV}
+    env.update(PYTHONUNBUFFERED="1", LOG_LEVEL="ERROR", **extra)
+    return env
+
+
+def measure(cmd: list[str], *, env: dict[str, str] | None = None, cwd: Path = ROOT) -> Measured:
+    """Wall clock and peak RSS of one command, from a fresh process; fails on a non-zero exit."""
+    timer = "/usr/bin/time"
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
+        if os.access(timer, os.X_OK):
+            full = [timer, "-v", "-o", report.name, *cmd]
+        else:
+            full = [sys.executable, "-c", RUSAGE_WRAPPER, *cmd]
+        start = time.perf_counter()
+        proc = subprocess.run(full, env=env, cwd=cwd, capture_output=True, text=True, check=False)
+        seconds = time.perf_counter() - start
+        if proc.returncode != 0:
+            raise RuntimeError(f"{cmd[0]} exited {proc.returncode}:\n{proc.stderr[-3000:]}")
+        if full[0] == timer:
+            match = re.search(r"Maximum resident set size \(kbytes\): (\d+)", report.read())
+            peak_kb = int(match.group(1)) if match else 0
+            stderr = proc.stderr
+        else:
+            *lines, last = proc.stderr.rstrip("\n").split("\n")
+            peak_kb, stderr = int(last), "\n".join(lines)
+    return Measured(seconds, peak_kb / 1024, proc.stdout, stderr)
+
+
+def manage(var_dir: Path, *args: str, settings: str = "config.settings.local", **env: str) -> str:
+    """An untimed manage.py command against the database in var_dir."""
+    proc = subprocess.run(
+        [str(PYTHON), "manage.py", *args],
+        env=child_env(VAR_DIR=str(var_dir), DJANGO_SETTINGS_MODULE=settings, DEBUG="0", **env),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"manage.py {' '.join(args)} exited {proc.returncode}:\n{proc.stderr}")
+    return proc.stdout
+
+
+def generate_articles(count: int, target: Path) -> Path:
+    """`count` copies of the corpus under new slugs `<slug>-<n>`; the corpus is read in place."""
+    target.mkdir(parents=True)
+    sources = sorted(CORPUS.glob("*.md"))
+    texts = [path.read_text(encoding="utf-8") for path in sources]
+    for i in range(count):
+        copy, index = divmod(i, len(sources))
+        slug = f"{sources[index].stem}-{copy}"
+        text = SLUG_LINE.sub(f'slug: "{slug}"', texts[index], count=1)
+        (target / f"{slug}.md").write_text(text, encoding="utf-8")
+    return target
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get(port: int, path: str) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("GET", path, headers={"X-Forwarded-Proto": "https"})
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+class Server:
+    """A server process in a session of its own, stopped (with its workers) on exit."""
+
+    def __init__(self, name: str, cmd: list[str], *, env: dict[str, str], log_path: Path):
+        self.name, self.cmd, self.env, self.log_path = name, cmd, env, log_path
+        self.proc: subprocess.Popen | None = None
+
+    def __enter__(self) -> Server:
+        self._log = self.log_path.open("wb")
+        self.proc = subprocess.Popen(
+            self.cmd,
+            env=self.env,
+            cwd=ROOT,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        return self
+
+    def wait_ready(self, port: int, path: str, timeout: float = 30) -> tuple[int, bytes]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                break
+            try:
+                return get(port, path)
+            except OSError:
+                time.sleep(0.1)
+        log_text = self.log_path.read_text(errors="replace")[-3000:]
+        raise RuntimeError(f"{self.name} did not answer on port {port}:\n{log_text}")
+
+    def rss_mb(self) -> float:
+        """Resident memory of the server and all its workers, now."""
+        return sum(_rss_kb(pid) for pid in _process_tree(self.proc.pid)) / 1024
+
+    def __exit__(self, *exc) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+            except ProcessLookupError:
+                pass
+        self._log.close()
+
+
+def _process_tree(root: int) -> list[int]:
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    tree, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo.extend(parents.get(pid, []))
+    return tree
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    match = re.search(r"^VmRSS:\s+(\d+)", status, re.MULTILINE)
+    return int(match.group(1)) if match else 0
+
+
+# --------------------------------------------------------------------------- 1. import vs Hugo
+
+
+def bench_import_ours(articles: Path, count: int, work: Path) -> dict:
+    var_dir = work / "var"
+    manage(var_dir, "migrate", "--noinput", "-v0")
+    env = child_env(VAR_DIR=str(var_dir), DJANGO_SETTINGS_MODULE="config.settings.local", DEBUG="0")
+    cmd = [str(PYTHON), "manage.py", "import_articles", str(articles)]
+    run = measure([*cmd, "--images", str(CORPUS_IMAGES), "--json"], env=env)
+    report = json.loads(run.stdout)
+    return {
+        "seconds": round(run.seconds, 3),
+        "pages_per_s": round(count / run.seconds, 1),
+        "peak_mb": round(run.peak_mb, 1),
+        "imported": report["imported"],
+        "failed": len(report["failed"]),
+        "findings": len(report["findings"]),
+    }
+
+
+def bench_hugo(hugo: str, articles: Path, count: int, work: Path) -> dict:
+    site = work / "hugo"
+    (site / "layouts" / "_default").mkdir(parents=True)
+    (site / "config.toml").write_text(HUGO_CONFIG)
+    (site / "layouts" / "_default" / "single.html").write_text(HUGO_SINGLE)
+    (site / "layouts" / "_default" / "list.html").write_text(HUGO_LIST)
+    shutil.copytree(articles, site / "content" / "blog")
+    cmd = [hugo, "--quiet", "--source", str(site), "--cacheDir", str(work / "hugo-cache")]
+    run = measure(cmd, env=child_env())
+    built = sum(1 for _ in (site / "public" / "blog").glob("*/index.html"))
+    return {
+        "seconds": round(run.seconds, 3),
+        "pages_per_s": round(count / run.seconds, 1),
+        "peak_mb": round(run.peak_mb, 1),
+        "pages_built": built,
+    }
+
+
+def bench_imports(hugo: str | None, tmp: Path) -> list[dict]:
+    rows = []
+    for count in SIZES:
+        work = tmp / f"import-{count}"
+        articles = generate_articles(count, work / "articles")
+        log(f"import {count:,} articles (ours)")
+        ours = bench_import_ours(articles, count, work)
+        row = {"articles": count, "ours": ours, "hugo": None}
+        if hugo:
+            log(f"build {count:,} articles (hugo)")
+            row["hugo"] = theirs = bench_hugo(hugo, articles, count, work)
+            row["speed_ratio"] = round(ours["pages_per_s"] / theirs["pages_per_s"], 3)
+            row["memory_ratio"] = round(ours["peak_mb"] / theirs["peak_mb"], 3)
+        rows.append(row)
+        if not KEEP:
+            shutil.rmtree(work, ignore_errors=True)
+    return rows
+
+
+def profile_import(tmp: Path) -> str:
+    """cProfile of import_articles on SIZES[0] files: the top functions, cumulative and own."""
+    import pstats
+    from io import StringIO
+
+    count = SIZES[0]
+    work = tmp / "profile"
+    articles = generate_articles(count, work / "articles")
+    var_dir = work / "var"
+    manage(var_dir, "migrate", "--noinput", "-v0")
+    prof = work / "import.prof"
+    log(f"profile import of {count:,} articles")
+    subprocess.run(
+        [str(PYTHON), "-m", "cProfile", "-o", str(prof), "manage.py", "import_articles"]
+        + [str(articles), "--images", str(CORPUS_IMAGES), "--json"],
+        env=child_env(VAR_DIR=str(var_dir), DJANGO_SETTINGS_MODULE="config.settings.local"),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        check=True,
+    )
+    text = StringIO()
+    stats = pstats.Stats(str(prof), stream=text).strip_dirs()
+    text.write(f"import_articles on {count:,} files: top 10 by cumulative time\n")
+    stats.sort_stats("cumulative").print_stats(10)
+    text.write("\ntop 15 by own time\n")
+    stats.sort_stats("tottime").print_stats(15)
+    return text.getvalue()
+
+
+# --------------------------------------------------------------------------- 2. page vs nginx
+
+
+LATENCY_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3, "h": 3600e3}
+
+
+def _ms(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", value).groups()
+    return float(number) * LATENCY_UNITS[unit]
+
+
+def run_wrk(wrk: str, port: int, seconds: int) -> dict:
+    url = f"http://127.0.0.1:{port}{SEED_PATH}"
+    base = [wrk, f"-t{WRK_THREADS}", f"-c{WRK_CONNECTIONS}", "-H", "X-Forwarded-Proto: https"]
+    subprocess.run([*base, "-d1s", url], capture_output=True, check=True)  # warm-up
+    out = subprocess.run(
+        [*base, f"-d{seconds}s", "--latency", url], capture_output=True, text=True, check=True
+    ).stdout
+    percentiles = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)$", out, re.MULTILINE))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    sockets = re.search(r"Socket errors: (.*)$", out, re.MULTILINE)
+    total = re.search(r"(\d+) requests in ([\d.]+\w+), ([\d.]+\w+) read", out)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50_ms": round(_ms(percentiles["50"]), 3),
+        "p99_ms": round(_ms(percentiles["99"]), 3),
+        "requests": int(total.group(1)) if total else None,
+        "non_2xx_3xx": int(errors.group(1)) if errors else 0,
+        "socket_errors": sockets.group(1) if sockets else None,
+    }
+
+
+def redis_reachable(url: str) -> bool:
+    match = re.match(r"redis://([^:/]+):?(\d+)?", url)
+    host, port = match.group(1), int(match.group(2) or 6379)
+    try:
+        with socket.create_connection((host, port), timeout=2) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def granian_cmd(port: int) -> list[str]:
+    return [
+        str(GRANIAN),
+        "--interface",
+        "wsgi",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(SERVER_WORKERS),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+        "config.wsgi:application",
+    ]
+
+
+def bench_app(wrk: str, env: dict[str, str], tmp: Path, name: str) -> tuple[dict, bytes]:
+    port = free_port()
+    with Server(name, granian_cmd(port), env=env, log_path=tmp / f"{name}.log") as server:
+        status, body = server.wait_ready(port, SEED_PATH)
+        if status != 200:
+            raise RuntimeError(f"{name}: {SEED_PATH} answered {status}, not 200")
+        log(f"wrk {WRK_SECONDS}s against granian ({name})")
+        result = run_wrk(wrk, port, WRK_SECONDS)
+        result["server_rss_mb"] = round(server.rss_mb(), 1)
+        result["status_after"] = get(port, SEED_PATH)[0]
+    return result, body
+
+
+def bench_nginx(nginx: str, wrk: str, html: bytes, tmp: Path) -> dict:
+    port = free_port()
+    work = tmp / "nginx"
+    page = work / "root" / SEED_PATH.lstrip("/")
+    page.parent.mkdir(parents=True)
+    page.write_bytes(html)
+    # Started as root, nginx's workers run as nobody: they must be able to read the page.
+    tmp.chmod(0o755)
+    for folder, _, files in os.walk(work):
+        Path(folder).chmod(0o755)
+        for name in files:
+            (Path(folder) / name).chmod(0o644)
+    conf = work / "nginx.conf"
+    conf.write_text(
+        NGINX_CONF.format(workers=SERVER_WORKERS, tmp=work, port=port, root=work / "root")
+    )
+    cmd = [nginx, "-e", str(work / "nginx-error.log"), "-p", str(work), "-c", str(conf)]
+    with Server("nginx", cmd, env=child_env(), log_path=tmp / "nginx.log") as server:
+        status, body = server.wait_ready(port, SEED_PATH)
+        if status != 200 or body != html:
+            raise RuntimeError(f"nginx: {SEED_PATH} answered {status} ({len(body)} bytes)")
+        log(f"wrk {WRK_SECONDS}s against nginx")
+        result = run_wrk(wrk, port, WRK_SECONDS)
+        result["server_rss_mb"] = round(server.rss_mb(), 1)
+    return result
+
+
+def bench_http(wrk: str | None, nginx: str | None, tmp: Path) -> dict | None:
+    if not wrk:
+        return None
+    var_dir = tmp / "site"
+    secret = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(60))
+    env = child_env(
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        SECRET_KEY=secret,
+        ALLOWED_HOSTS="127.0.0.1",
+        SECURE_SSL_REDIRECT="0",
+        VAR_DIR=str(var_dir),
+        CACHE_URL=REDIS_URL,
+    )
+    prod = {k: env[k] for k in ("SECRET_KEY", "ALLOWED_HOSTS", "SECURE_SSL_REDIRECT", "CACHE_URL")}
+    settings = "config.settings.production"
+    log("prepare the site: migrate, import the corpus, collectstatic (production settings)")
+    manage(var_dir, "migrate", "--noinput", "-v0", settings=settings, **prod)
+    manage(
+        var_dir,
+        "import_articles",
+        str(CORPUS),
+        "--images",
+        str(CORPUS_IMAGES),
+        "--json",
+        settings=settings,
+        **prod,
+    )
+    manage(var_dir, "collectstatic", "--noinput", "-v0", settings=settings, **prod)
+    result: dict = {
+        "path": SEED_PATH,
+        "redis": REDIS_URL,
+        "redis_reachable": redis_reachable(REDIS_URL),
+    }
+    if not result["redis_reachable"]:
+        log(f"Redis at {REDIS_URL} does not answer: the app runs without its page cache")
+    result["app"], html = bench_app(wrk, env, tmp, "granian-redis")
+    result["html_bytes"] = len(html)
+    (tmp / "settings_dir").mkdir()
+    (tmp / "settings_dir" / "bench_locmem_settings.py").write_text(LOCMEM_SETTINGS)
+    locmem_env = {
+        **env,
+        "DJANGO_SETTINGS_MODULE": "bench_locmem_settings",
+        "PYTHONPATH": os.pathsep.join([str(tmp / "settings_dir"), str(ROOT)]),
+    }
+    result["app_locmem"], _ = bench_app(wrk, locmem_env, tmp, "granian-locmem")
+    result["nginx"] = bench_nginx(nginx, wrk, html, tmp) if nginx else None
+    if result["nginx"]:
+        for key in ("app", "app_locmem"):
+            result[f"{key}_ratio"] = round(result[key]["rps"] / result["nginx"]["rps"], 3)
+    return result
+
+
+# --------------------------------------------------------------------------- report
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
+def print_table(results: dict) -> None:
+    print()
+    mode = "QUICK" if QUICK else "full"
+    print(f"== Benchmarks ({mode}; {os.cpu_count()} CPUs; figures are ratios to the anchor) ==")
+    print()
+    print(
+        "1. Import vs Hugo (same generated files; wall clock incl. process start; peak = max RSS)"
+    )
+    head = f"{'articles':>9} | {'ours p/s':>9} {'hugo p/s':>9} {'ratio':>7} | "
+    print(head + f"{'ours MB':>8} {'hugo MB':>8} {'ratio':>7} | {'ours s':>7} {'hugo s':>7}")
+    for row in results["import"]:
+        ours, hugo = row["ours"], row["hugo"] or {}
+        print(
+            f"{row['articles']:>9,} | {ours['pages_per_s']:>9.1f} "
+            f"{hugo.get('pages_per_s', float('nan')):>9.1f} {row.get('speed_ratio', 0):>6.2f}x | "
+            f"{ours['peak_mb']:>8.1f} {hugo.get('peak_mb', float('nan')):>8.1f} "
+            f"{row.get('memory_ratio', 0):>6.3f}x | "
+            f"{ours['seconds']:>7.2f} {hugo.get('seconds', float('nan')):>7.2f}"
+        )
+    largest = results["import"][-1]
+    if largest["hugo"]:
+        speed, memory = largest["speed_ratio"], largest["memory_ratio"]
+        print(
+            f"   goal: pages/s >= {GOAL_IMPORT_SPEED:.1f}x Hugo's -> {verdict(speed >= 1)} "
+            f"(at {largest['articles']:,}: {speed:.2f}x)"
+        )
+        print(
+            f"   goal: peak memory <= 1/10 of Hugo's at {largest['articles']:,} -> "
+            f"{verdict(memory <= GOAL_IMPORT_MEMORY)} ({memory:.3f}x)"
+        )
+    print()
+    http = results["http"]
+    if http is None:
+        print("2. Seed page vs nginx: skipped (wrk missing)")
+        return
+    print(
+        f"2. {http['path']} ({http['html_bytes']:,} bytes) — wrk -t{WRK_THREADS} "
+        f"-c{WRK_CONNECTIONS} -d{WRK_SECONDS}s, {SERVER_WORKERS} workers each"
+    )
+    print(f"{'server':<26} | {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'RSS MB':>7} | vs nginx")
+    rows = [
+        ("granian, Redis (prod)", http["app"], http.get("app_ratio")),
+        ("granian, locmem", http["app_locmem"], http.get("app_locmem_ratio")),
+        ("nginx (static file)", http["nginx"], None),
+    ]
+    for label, row, ratio in rows:
+        if row is None:
+            print(f"{label:<26} | skipped (nginx missing)")
+            continue
+        shown = f"{ratio:.3f}x" if ratio is not None else ""
+        bad = row["non_2xx_3xx"] or row["socket_errors"]
+        flag = f"  !! non-2xx {row['non_2xx_3xx']}, sockets: {row['socket_errors']}" if bad else ""
+        print(
+            f"{label:<26} | {row['rps']:>9.1f} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} "
+            f"{row['server_rss_mb']:>7.1f} | {shown}{flag}"
+        )
+    if "app_ratio" in http:
+        print(
+            f"   goal: app >= {GOAL_HTTP:.2f}x nginx (production config) -> "
+            f"{verdict(http['app_ratio'] >= GOAL_HTTP)} ({http['app_ratio']:.3f}x)"
+        )
+    print()
+
+
+def tool_version(cmd: list[str]) -> str:
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    except OSError:
+        return "missing"
+    return (proc.stdout or proc.stderr).strip().splitlines()[0]
+
+
+def main() -> int:
+    if not CORPUS.is_dir():
+        print(f"The corpus {CORPUS} is missing (set SHARED_DIR).", file=sys.stderr)
+        return 2
+    tools = ensure_tools(("hugo", "wrk", "nginx"))
+    tmp = Path(tempfile.mkdtemp(prefix="ka-bench-"))
+    results: dict = {
+        "quick": QUICK,
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "hugo": tool_version([tools["hugo"], "version"]) if tools["hugo"] else None,
+            "nginx": tool_version([tools["nginx"], "-v"]) if tools["nginx"] else None,
+            "wrk": tool_version([tools["wrk"], "-v"]) if tools["wrk"] else None,
+            "granian": tool_version([str(GRANIAN), "--version"]),
+            "peak_rss_method": "/usr/bin/time -v"
+            if os.access("/usr/bin/time", os.X_OK)
+            else "getrusage(RUSAGE_CHILDREN)",
+        },
+        "goals": {
+            "import_speed_ratio_min": GOAL_IMPORT_SPEED,
+            "import_memory_ratio_max": GOAL_IMPORT_MEMORY,
+            "http_ratio_min": GOAL_HTTP,
+        },
+    }
+    try:
+        results["import"] = bench_imports(tools["hugo"], tmp)
+        results["http"] = bench_http(tools["wrk"], tools["nginx"], tmp)
+        if PROFILE:
+            results["import_profile"] = profile_import(tmp)
+    finally:
+        if KEEP:
+            log(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    print_table(results)
+    if PROFILE:
+        print(results["import_profile"])
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    print(f"written: {(OUT / 'results.json').relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

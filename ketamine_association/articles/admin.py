@@ -1,0 +1,145 @@
+"""Admin for editors. The Markdown file is the source of truth: content is read-only here,
+edited in the file and re-imported; the admin shows what the pipeline made of it."""
+
+from django.contrib import admin
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from .choices import Severity
+from .models import Article, ArticleFinding
+
+
+class HasFindingsFilter(admin.SimpleListFilter):
+    title = "findings"
+    parameter_name = "findings"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("error", "Has errors"),
+            ("warning", "Has warnings"),
+            ("any", "Has any finding"),
+            ("none", "No findings"),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value in (Severity.ERROR, Severity.WARNING):
+            return queryset.filter(findings__severity=value).distinct()
+        if value == "any":
+            return queryset.filter(findings__isnull=False).distinct()
+        if value == "none":
+            return queryset.filter(findings__isnull=True)
+        return queryset
+
+
+class FindingInline(admin.TabularInline):
+    model = ArticleFinding
+    extra = 0
+    can_delete = False
+    fields = ("severity", "code", "line", "message", "suggestion")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    list_display = (
+        "title",
+        "category",
+        "audience",
+        "published_at",
+        "word_count",
+        "error_count",
+        "warning_count",
+        "view_on_site_link",
+    )
+    list_filter = ("category", "audience", HasFindingsFilter, "published_at")
+    search_fields = ("title", "slug", "excerpt", "author", "body_markdown")
+    date_hierarchy = "published_at"
+    inlines = [FindingInline]
+    readonly_fields = (
+        "view_on_site_link",
+        "word_count",
+        "reading_minutes",
+        "stated_word_count",
+        "stated_reading_time",
+        "source_path",
+        "content_hash",
+        "imported_at",
+        "modified_at",
+        "rendered_toc",
+    )
+    fieldsets = (
+        (None, {"fields": ("title", "slug", "view_on_site_link", "excerpt", "category")}),
+        ("Publication", {"fields": ("author", "audience", "published_at", "updated_at")}),
+        (
+            "Computed at import",
+            {
+                "fields": (
+                    "word_count",
+                    "stated_word_count",
+                    "reading_minutes",
+                    "stated_reading_time",
+                    "rendered_toc",
+                )
+            },
+        ),
+        ("Source", {"fields": ("source_path", "content_hash", "imported_at", "modified_at")}),
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        # Content comes from the Markdown file; editing it here would be lost on re-import.
+        return [f.name for f in Article._meta.fields] + list(self.readonly_fields)
+
+    def has_add_permission(self, request):
+        return False
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                n_errors=Count("findings", filter=Q(findings__severity=Severity.ERROR)),
+                n_warnings=Count("findings", filter=Q(findings__severity=Severity.WARNING)),
+            )
+        )
+
+    @admin.display(description="errors", ordering="n_errors")
+    def error_count(self, obj):
+        return obj.n_errors
+
+    @admin.display(description="warnings", ordering="n_warnings")
+    def warning_count(self, obj):
+        return obj.n_warnings
+
+    @admin.display(description="on the site")
+    def view_on_site_link(self, obj):
+        return format_html('<a href="{}" target="_blank">View</a>', obj.get_absolute_url())
+
+    @admin.display(description="table of contents")
+    def rendered_toc(self, obj):
+        return format_html_join("", "<div>#{} — {}</div>", ((i["id"], i["text"]) for i in obj.toc))
+
+
+@admin.register(ArticleFinding)
+class ArticleFindingAdmin(admin.ModelAdmin):
+    """The report page: every open finding, filterable by code and severity."""
+
+    list_display = ("code", "severity", "article_link", "line", "message")
+    list_filter = ("severity", "code")
+    search_fields = ("code", "message", "article__slug", "article__title")
+    list_select_related = ("article",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="article", ordering="article__slug")
+    def article_link(self, obj):
+        url = reverse("admin:articles_article_change", args=[obj.article_id])
+        return format_html('<a href="{}">{}</a>', url, obj.article.slug)

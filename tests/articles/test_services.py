@@ -1,0 +1,136 @@
+"""store: one transaction per file, unchanged files skipped, bad files reported, rest imported."""
+
+import pytest
+
+from ketamine_association.articles.models import Article, ArticleFinding
+from ketamine_association.articles.services import article_export, article_import_paths
+
+from .factories import article_text, write
+
+pytestmark = pytest.mark.django_db
+
+
+def statuses(report):
+    return {o.path.rsplit("/", 1)[-1]: o.status for o in report.outcomes}
+
+
+def test_import_reports_bad_file_and_keeps_the_rest(tmp_path, images):
+    write(tmp_path / "ok.md", article_text("ok-article"))
+    write(tmp_path / "bad.md", "---\ntitle: [unclosed\n---\n")
+    write(tmp_path / "also-ok.md", article_text("also-ok"))
+    report = article_import_paths(paths=[tmp_path], images=images)
+    assert statuses(report) == {"ok.md": "imported", "bad.md": "failed", "also-ok.md": "imported"}
+    (bad,) = report.failed
+    assert bad.errors[0].line == 2
+    assert set(Article.objects.values_list("slug", flat=True)) == {"ok-article", "also-ok"}
+
+
+def test_every_kind_of_bad_file_fails_alone(tmp_path, images):
+    write(tmp_path / "01-good.md", article_text("good-one"))
+    write(tmp_path / "02-yaml.md", "---\ntitle: 'open\n---\nx\n")
+    write(
+        tmp_path / "03-notitle.md",
+        article_text("no-title").replace('title: "Understanding Your Options"\n', ""),
+    )
+    write(
+        tmp_path / "04-type.md",
+        article_text("typed").replace('tags: ["options", "questions"]', "tags: 7"),
+    )
+    write(tmp_path / "05-latin.md", "---\ntitle: caf\xe9\n---\n".encode("latin-1"))
+    write(tmp_path / "06-nofm.md", "# No frontmatter\n")
+    write(tmp_path / "07-slug.md", article_text("x").replace('slug: "x"', 'slug: "../x"'))
+    write(tmp_path / "08-huge.md", article_text("huge") + "a " * 1_100_000)
+    bomb = "---\ntitle: b\na: &a [1, 1]\nb: [*a, *a]\n---\n"
+    write(tmp_path / "09-bomb.md", bomb)
+    write(tmp_path / "10-good.md", article_text("good-two"))
+    report = article_import_paths(paths=[tmp_path], images=images)
+    result = statuses(report)
+    assert result.pop("01-good.md") == result.pop("10-good.md") == "imported"
+    assert set(result.values()) == {"failed"}, result
+    for outcome in report.failed:
+        assert outcome.errors and all(e.message for e in outcome.errors), outcome
+    fields = {o.path.rsplit("/", 1)[-1]: o.errors[0].field for o in report.failed}
+    assert fields["03-notitle.md"] == "title"
+    assert fields["04-type.md"] == "tags"
+    assert fields["07-slug.md"] == "slug"
+
+
+def test_unchanged_file_is_skipped_and_changed_file_updated_in_place(tmp_path, images):
+    path = write(tmp_path / "a.md", article_text("in-place"))
+    article_import_paths(paths=[path], images=images)
+    first = Article.objects.get(slug="in-place")
+    again = article_import_paths(paths=[path], images=images)
+    assert statuses(again) == {"a.md": "unchanged"}
+    write(path, article_text("in-place").replace("Bring the list", "Take the list"))
+    updated = article_import_paths(paths=[path], images=images)
+    assert statuses(updated) == {"a.md": "updated"}
+    article = Article.objects.get(slug="in-place")
+    assert article.id == first.id
+    assert "Take the list" in article.body_html
+    assert Article.objects.count() == 1
+
+
+def test_two_files_claiming_one_slug(tmp_path, images):
+    write(tmp_path / "a.md", article_text("same-slug"))
+    write(tmp_path / "b.md", article_text("same-slug"))
+    report = article_import_paths(paths=[tmp_path], images=images)
+    assert statuses(report) == {"a.md": "imported", "b.md": "failed"}
+    assert "already used" in report.failed[0].errors[0].message
+
+
+def test_computed_word_count_and_stated_values_kept(tmp_path, images):
+    text = article_text("stated").replace(
+        "tags:", 'wordCount: 900\nreadingTime: "9 min read"\ntags:'
+    )
+    report = article_import_paths(paths=[write(tmp_path / "s.md", text)], images=images)
+    article = Article.objects.get(slug="stated")
+    assert article.stated_word_count == 900
+    assert article.stated_reading_time == "9 min read"
+    assert 60 < article.word_count < 120
+    assert article.reading_time == "1 min read"
+    codes = {f.code for f in report.outcomes[0].findings}
+    assert {"stated-wordcount-mismatch", "stated-readingtime-mismatch"} <= codes
+    assert ArticleFinding.objects.filter(article=article, code="stated-wordcount-mismatch").exists()
+
+
+def test_missing_featured_image_is_a_finding_and_present_one_is_published(tmp_path, images):
+    source = tmp_path / "imgs"
+    write(source / "has-image.svg", "<svg xmlns='http://www.w3.org/2000/svg'/>")
+    write(tmp_path / "md" / "a.md", article_text("has-image"))
+    write(tmp_path / "md" / "b.md", article_text("no-image"))
+    from ketamine_association.articles.images import ImageStore
+
+    store = ImageStore(source=source, root=images.root)
+    report = article_import_paths(paths=[tmp_path / "md"], images=store)
+    findings = {o.slug: {f.code for f in o.findings} for o in report.outcomes}
+    assert "image-missing" not in findings["has-image"]
+    assert "image-missing" in findings["no-image"]
+    assert (images.root / "has-image.svg").is_file()
+    assert Article.objects.get(slug="has-image").featured_image_exists
+    assert not Article.objects.get(slug="no-image").featured_image_exists
+
+
+def test_missing_seo_fields_are_derived(tmp_path, images):
+    article_import_paths(paths=[write(tmp_path / "a.md", article_text("derived"))], images=images)
+    seo = Article.objects.get(slug="derived").seo
+    assert seo["title"] == "Understanding Your Options | Ketamine Association"
+    assert seo["description"].startswith("A short, plain guide")
+    assert seo["og_image"] == "/images/articles/derived.svg"
+    assert seo["twitter_card"] == "summary_large_image"
+
+
+def test_export_then_import_changes_nothing(tmp_path, images, corpus_dir):
+    article_import_paths(paths=[corpus_dir], images=images)
+    written = article_export(directory=tmp_path / "export")
+    assert len(written) == 30
+    report = article_import_paths(paths=[tmp_path / "export"], images=images)
+    assert report.count("unchanged") == 30, [(o.path, o.status) for o in report.outcomes]
+    # no frontmatter key and no body line is lost
+    from ketamine_association.articles.source import load_source
+
+    for original in corpus_dir.glob("*.md"):
+        before = load_source(original)
+        after = load_source(tmp_path / "export" / f"{before.meta.slug}.md")
+        assert list(after.frontmatter) == list(before.frontmatter)
+        assert after.frontmatter == before.frontmatter
+        assert after.body.splitlines() == before.body.splitlines()
