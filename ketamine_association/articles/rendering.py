@@ -6,6 +6,7 @@ what the analysis step needs: headings, links, images, the FAQ and the words.
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 from dataclasses import dataclass
@@ -37,11 +38,6 @@ ALLOWED_ATTRIBUTES = {
 ALLOWED_CLASSES = {"div": {"cta-box", "callout", "note", "warning"}}
 URL_SCHEMES = {"http", "https", "mailto", "tel"}
 WORD_RE = re.compile(r"[^\W_]+(?:[-'’.][^\W_]+)*")
-VOID_TAGS = {"br", "hr", "img"}
-BLOCK_TAGS = {
-    "p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "blockquote", "pre", "dd", "dt",
-    "div", "figcaption", "caption", "summary", "tr",
-}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -74,7 +70,8 @@ class FaqEntry:
 
 @dataclass(frozen=True)
 class Block:
-    """A paragraph-level run of text with its line, for checks that read prose."""
+    """A paragraph, list item or cell that contains a figure, with its line: what the
+    statistics check reads."""
 
     text: str
     line: int | None
@@ -119,8 +116,22 @@ _CLEANER = nh3.Cleaner(
     allowed_classes=ALLOWED_CLASSES,
     url_schemes=URL_SCHEMES,
     clean_content_tags={"script", "style"},
-    link_rel=None,
+    link_rel="noopener",
 )
+
+# nh3 (html5ever) serialises well-formed HTML: lower-case tags, attributes in double quotes,
+# `<`, `>` and `&` escaped in text. So a few regexes read it reliably, many times faster than
+# an HTML parser; data-sourcepos (cmark's source lines) survives sanitizing for exactly this.
+_SOURCEPOS_RE = re.compile(r' data-sourcepos="(\d+):[^"]*"')
+_HEADING_RE = re.compile(r'<h([1-6])(?: data-sourcepos="(\d+):[^"]*")?>(.*?)</h\1>', re.S)
+_LINK_RE = re.compile(r"<a\b([^>]*)>(.*?)</a>", re.S)
+_IMG_RE = re.compile(r"<img\b([^>]*)>")
+_ATTR_RE = re.compile(r'([a-z][a-z0-9_:-]*)="([^"]*)"')
+_BLOCK_RE = re.compile(
+    r'<(p|li|td|th|dd|blockquote)\b data-sourcepos="(\d+):[^"]*"[^>]*>(.*?)</\1>', re.S
+)
+_TAG_RE = re.compile(r"<[^>]+>")
+_DIGIT_RE = re.compile(r"\d")
 
 
 def sanitize(fragment: str) -> str:
@@ -128,205 +139,108 @@ def sanitize(fragment: str) -> str:
     return _CLEANER.clean(fragment)
 
 
+def _text(fragment: str) -> str:
+    return " ".join(html.unescape(_TAG_RE.sub(" ", fragment)).split())
+
+
+def _attrs(fragment: str) -> dict[str, str]:
+    return {k: html.unescape(v) for k, v in _ATTR_RE.findall(fragment)}
+
+
+class _Lines:
+    """Maps a position in the HTML to the source line of the block it sits in."""
+
+    def __init__(self, markup: str, offset: int):
+        self.positions = []
+        self.lines = []
+        for match in _SOURCEPOS_RE.finditer(markup):
+            self.positions.append(match.start())
+            self.lines.append(int(match.group(1)) + offset)
+
+    def at(self, position: int) -> int | None:
+        index = bisect.bisect_right(self.positions, position) - 1
+        return self.lines[index] if index >= 0 else None
+
+
 def render_markdown(body: str, *, first_line: int = 1) -> RenderedArticle:
     """Markdown body -> RenderedArticle. `first_line` is the body's line in its file."""
     raw = cmarkgfm.markdown_to_html_with_extensions(
         body, options=CMARK_OPTIONS, extensions=CMARK_EXTENSIONS
     )
-    builder = _Builder(line_offset=first_line - 1)
-    builder.feed(sanitize(raw))
-    return builder.result()
+    clean = sanitize(raw)
+    offset = first_line - 1
+    lines = _Lines(clean, offset)
 
+    # Headings: GitHub ids in document order, the leading h1 lifted out as the headline.
+    headings: list[Heading] = []
+    seen: dict[str, int] = {}
+    headline: str | None = None
+    h1_count = 0
+    starts: list[tuple[int, int, int, str]] = []  # (start, end, level, text)
 
-# nh3 (html5ever) serialises well-formed HTML: lower-case tags, double-quoted attributes,
-# `<`, `>` and `&` escaped in text. So a single regex tokenises it, ten times faster than
-# html.parser.
-_TOKEN_RE = re.compile(r"<(/?)([a-z][a-z0-9]*)((?:\s[^>]*)?)>|([^<]+)")
-_ATTR_RE = re.compile(r'([a-z][a-z0-9_:-]*)(?:="([^"]*)")?')
-_SOURCEPOS_RE = re.compile(r' data-sourcepos="[^"]*"')
-
-
-def _attrs(pairs: list[tuple[str, str | None]]) -> str:
-    return "".join(
-        f' {name}="{html.escape(value or "", quote=True)}"' if value is not None else f" {name}"
-        for name, value in pairs
-    )
-
-
-class _Builder:
-    def __init__(self, *, line_offset: int):
-        self.line_offset = line_offset
-        self.out: list[str] = []
-        self.line_stack: list[int | None] = []
-        self.seen_ids: dict[str, int] = {}
-        self.headings: list[Heading] = []
-        self.links: list[Link] = []
-        self.images: list[Image] = []
-        self.faq: list[FaqEntry] = []
-        self.blocks: list[Block] = []
-        self.words = 0
-        self.h1_count = 0
-        self.headline: str | None = None
-        self.has_toc = False
-        # state of the element being captured
-        self.heading: dict | None = None
-        self.link: dict | None = None
-        self.block_text: list[list[str]] = []
-        self.block_link: list[bool] = []
-        self.block_line: list[int | None] = []
-        self.in_faq = False
-        self.question: str | None = None
-        self.answer: list[str] = []
-        self.started = False
-
-    # -- helpers -------------------------------------------------------------------------
-    def _line(self, attrs: dict) -> int | None:
-        pos = attrs.get("data-sourcepos")
-        if pos:
-            try:
-                return int(pos.split(":", 1)[0]) + self.line_offset
-            except ValueError:
-                return None
-        return next((ln for ln in reversed(self.line_stack) if ln is not None), None)
-
-    def _unique_id(self, text: str) -> str:
+    def heading(match: re.Match) -> str:
+        nonlocal headline, h1_count
+        level, text = int(match.group(1)), _text(match.group(3))
         base = github_slug(text) or "section"
-        count = self.seen_ids.get(base)
-        self.seen_ids[base] = 0 if count is None else count + 1
-        return base if count is None else f"{base}-{count + 1}"
-
-    def _finish_question(self) -> None:
-        if self.question:
-            answer = " ".join(" ".join(self.answer).split())
-            if answer:
-                self.faq.append(FaqEntry(self.question, answer))
-        self.question, self.answer = None, []
-
-    def feed(self, markup: str) -> None:
-        for match in _TOKEN_RE.finditer(markup):
-            closing, tag, rest, text = match.groups()
-            if text is not None:
-                self.handle_data(html.unescape(text))
-            elif closing:
-                self.handle_endtag(tag)
-            else:
-                pairs = [(k, html.unescape(v)) for k, v in _ATTR_RE.findall(rest or "")]
-                self.handle_starttag(tag, pairs)
-
-    # -- token handlers ---------------------------------------------------------------------
-    def handle_starttag(self, tag: str, attr_list: list) -> None:
-        attrs = dict(attr_list)
-        line = self._line(attrs)
-        kept = [(k, v) for k, v in attr_list if k != "data-sourcepos"]
-        if tag in VOID_TAGS:
-            self.line_stack.append(line)
-            self.handle_startendtag(tag, attr_list)
-            self.line_stack.pop()
-            return
-        self.line_stack.append(line)
-        if tag in BLOCK_TAGS:
-            self.block_text.append([])
-            self.block_link.append(False)
-            self.block_line.append(line)
-        if tag[0] == "h" and len(tag) == 2 and tag[1].isdigit():
-            self.heading = {"level": int(tag[1]), "line": line, "parts": [], "mark": len(self.out)}
-            self.out.append("")  # placeholder for the start tag, written at the end tag
-            return
-        if tag == "a":
-            href = attrs.get("href") or ""
-            self.link = {"href": href, "line": line, "parts": []}
-            if self.block_link:
-                self.block_link[-1] = True
-            if href.startswith(("http://", "https://")):
-                kept.append(("rel", "noopener"))
-        self.out.append(f"<{tag}{_attrs(kept)}>")
-        self.started = True
-
-    def handle_startendtag(self, tag: str, attr_list: list) -> None:
-        attrs = dict(attr_list)
-        kept = [(k, v) for k, v in attr_list if k != "data-sourcepos"]
-        if tag == "img":
-            self.images.append(
-                Image(attrs.get("src") or "", (attrs.get("alt") or "").strip(), self._line(attrs))
-            )
-            kept += [("loading", "lazy"), ("decoding", "async")]
-        self.out.append(f"<{tag}{_attrs(kept)}>")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in VOID_TAGS:
-            return
-        if self.line_stack:
-            self.line_stack.pop()
-        if tag in BLOCK_TAGS and self.block_text:
-            text = " ".join(" ".join(self.block_text.pop()).split())
-            has_link = self.block_link.pop()
-            block_line = self.block_line.pop()
-            if text and tag in {"p", "li", "td", "blockquote", "dd"}:
-                self.blocks.append(Block(text, block_line, has_link))
-        if self.heading is not None and tag == f"h{self.heading['level']}":
-            self._close_heading()
-            return
-        if tag == "a" and self.link is not None:
-            text = " ".join("".join(self.link["parts"]).split())
-            self.links.append(Link(self.link["href"], text, self.link["line"]))
-            self.link = None
-        self.out.append(f"</{tag}>")
-
-    def _close_heading(self) -> None:
-        heading, self.heading = self.heading, None
-        text = " ".join("".join(heading["parts"]).split())
-        level = heading["level"]
-        anchor = self._unique_id(text)
+        count = seen.get(base)
+        seen[base] = 0 if count is None else count + 1
+        anchor = base if count is None else f"{base}-{count + 1}"
+        line = int(match.group(2)) + offset if match.group(2) else lines.at(match.start())
+        headings.append(Heading(level, text, anchor, line))
+        starts.append((match.start(), match.end(), level, text))
         if level == 1:
-            self.h1_count += 1
-            if self.headline is None and not self.started:
-                # The body's leading h1 becomes the page's one h1; it is not repeated.
-                self.headline = text
-                del self.out[heading["mark"] :]
-                self.headings.append(Heading(1, text, anchor, heading["line"]))
-                return
+            h1_count += 1
+            leading = _TAG_RE.sub("", clean[: match.start()]).strip() == ""
+            if headline is None and leading:
+                headline = text
+                return ""
             level = 2  # a page has exactly one h1: later ones are shown as h2
+        return f'<h{level} id="{anchor}">{match.group(3)}</h{level}>'
+
+    out = _HEADING_RE.sub(heading, clean)
+
+    # FAQ: each h3 under a "Frequently Asked Questions" h2, answered by the text up to the
+    # next heading.
+    faq: list[FaqEntry] = []
+    has_toc = False
+    in_faq = False
+    for index, (_start, end, level, text) in enumerate(starts):
         lowered = text.lower().rstrip(":")
-        if heading["level"] <= 2:
-            self._finish_question()
-            self.in_faq = lowered in FAQ_HEADINGS
-            if lowered in TOC_HEADINGS:
-                self.has_toc = True
-        elif heading["level"] == 3 and self.in_faq:
-            self._finish_question()
-            self.question = text
-        self.headings.append(Heading(heading["level"], text, anchor, heading["line"]))
-        self.out[heading["mark"]] = f'<h{level} id="{html.escape(anchor)}">'
-        self.out.append(f"</h{level}>")
-        self.started = True
+        if level <= 2:
+            in_faq = lowered in FAQ_HEADINGS
+            has_toc = has_toc or lowered in TOC_HEADINGS
+        elif level == 3 and in_faq:
+            stop = starts[index + 1][0] if index + 1 < len(starts) else len(clean)
+            answer = _text(clean[end:stop])
+            if answer:
+                faq.append(FaqEntry(text, answer))
 
-    def handle_data(self, data: str) -> None:
-        self.words += len(WORD_RE.findall(data))
-        if self.heading is not None:
-            self.heading["parts"].append(data)
-            self.out.append(html.escape(data, quote=False))
-            return
-        if self.link is not None:
-            self.link["parts"].append(data)
-        if self.block_text:
-            self.block_text[-1].append(data)
-        if self.question is not None:
-            self.answer.append(data)
-        if data.strip():
-            self.started = True
-        self.out.append(html.escape(data, quote=False))
-
-    def result(self) -> RenderedArticle:
-        self._finish_question()
-        return RenderedArticle(
-            html="".join(self.out).strip(),
-            headline=self.headline,
-            headings=tuple(self.headings),
-            links=tuple(self.links),
-            images=tuple(self.images),
-            faq=tuple(self.faq),
-            blocks=tuple(self.blocks),
-            word_count=self.words,
-            h1_count=self.h1_count,
-            has_own_toc=self.has_toc,
+    links = tuple(
+        Link(_attrs(m.group(1)).get("href", ""), _text(m.group(2)), lines.at(m.start()))
+        for m in _LINK_RE.finditer(clean)
+    )
+    images = []
+    for m in _IMG_RE.finditer(clean):
+        attrs = _attrs(m.group(1))
+        images.append(
+            Image(attrs.get("src", ""), attrs.get("alt", "").strip(), lines.at(m.start()))
         )
+    blocks = tuple(
+        Block(_text(m.group(3)), int(m.group(2)) + offset, "<a " in m.group(3))
+        for m in _BLOCK_RE.finditer(clean)
+        if _DIGIT_RE.search(m.group(3))
+    )
+    words = len(WORD_RE.findall(html.unescape(_TAG_RE.sub(" ", clean))))
+    out = _SOURCEPOS_RE.sub("", out).replace("<img ", '<img loading="lazy" decoding="async" ')
+    return RenderedArticle(
+        html=out.strip(),
+        headline=headline,
+        headings=tuple(headings),
+        links=links,
+        images=tuple(images),
+        faq=tuple(faq),
+        blocks=tuple(b for b in blocks if b.text),
+        word_count=words,
+        h1_count=h1_count,
+        has_own_toc=has_toc,
+    )

@@ -37,7 +37,7 @@ def test_cta_box_keeps_class_and_renders_markdown_inside():
     rendered = render_markdown(body)
     assert '<div class="cta-box">' in rendered.html
     assert '<h3 id="find-help">Find Help</h3>' in rendered.html
-    assert '<a href="/find-provider">Go</a>' in rendered.html
+    assert '<a href="/find-provider" rel="noopener">Go</a>' in rendered.html
 
 
 def test_other_classes_and_handlers_are_dropped():
