@@ -11,7 +11,10 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def articles(tmp_path, images):
     for n in range(3):
-        write(tmp_path / f"a{n}.md", article_text(f"home-article-{n}").replace("2026-02-03", f"2026-02-0{n + 1}"))
+        write(
+            tmp_path / f"a{n}.md",
+            article_text(f"home-article-{n}").replace("2026-02-03", f"2026-02-0{n + 1}"),
+        )
     article_import_paths(paths=[tmp_path], images=images)
 
 
