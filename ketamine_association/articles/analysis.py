@@ -12,15 +12,26 @@ import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
+from .categories import category_code_for_slug
 from .choices import (
     STATED_READINGTIME_TOLERANCE_MIN,
     STATED_WORDCOUNT_TOLERANCE,
     Severity,
 )
+from .readability import flesch_kincaid_grade
 from .rendering import RenderedArticle
 from .source import SourceDocument
 
 READING_TIME_RE = re.compile(r"(\d+)")
+# "45%", "12.5 percent", "2 of 3", "1 out of every 5"
+STATISTIC_RE = re.compile(
+    r"\d+(?:\.\d+)?\s?%|\b\d+(?:\.\d+)?\s?percent\b"
+    r"|\b\d+(?:\.\d+)?\s+(?:out\s+)?of\s+(?:every\s+)?\d+(?:\.\d+)?\b",
+    re.IGNORECASE,
+)
+# "(Zarate et al., 2006)", "(Kroenke & Spitzer, 2002; FDA, 2019)", and footnotes "[^1]"
+CITATION_RE = re.compile(r"\([^()]*\b[A-Z][^()]*\b(?:19|20)\d{2}[a-z]?\b[^()]*\)|\[\^[^\]]+\]")
+GRADE_LIMITS = {"patients": 8.0, "practitioners": 14.0}
 
 
 @dataclass(frozen=True)
@@ -52,6 +63,8 @@ class SiteKnowledge:
     slugs: Collection[str]
     image_exists: Callable[[str], bool]
     path_served: Callable[[str], bool]
+    categories: Collection[str] = ()
+    image_alternative: Callable[[str], str] = lambda _url: ""
 
 
 def stated_minutes(value: str | int | None) -> int | None:
@@ -111,10 +124,17 @@ def analyse(
                 Severity.ERROR,
                 f"{field_name} {value} does not exist",
                 lines.get(field_name),
+                site.image_alternative(value),
             )
     for image in rendered.images:
         if image.src.startswith("/") and not site.image_exists(image.src):
-            add("image-missing", Severity.ERROR, f"image {image.src} does not exist", image.line)
+            add(
+                "image-missing",
+                Severity.ERROR,
+                f"image {image.src} does not exist",
+                image.line,
+                site.image_alternative(image.src),
+            )
         if not image.alt:
             add(
                 "image-alt-missing",
@@ -138,7 +158,16 @@ def analyse(
                 )
         elif href.startswith("/") and not href.startswith("//"):
             path = href.split("#", 1)[0].split("?", 1)[0]
-            if path.startswith("/blog/") and path.count("/") == 2:
+            if path.startswith("/blog/category/") and path.count("/") == 3:
+                wanted = path.removeprefix("/blog/category/")
+                if category_code_for_slug(wanted, list(site.categories))[0] is None:
+                    add(
+                        "internal-link-dead",
+                        Severity.ERROR,
+                        f"link to {href}: no category matches {wanted!r}",
+                        link.line,
+                    )
+            elif path.startswith("/blog/") and path.count("/") == 2:
                 slug = path.removeprefix("/blog/").rstrip("/")
                 if slug not in site.slugs:
                     near = closest(slug, site.slugs)
@@ -191,6 +220,32 @@ def analyse(
                 heading.line,
             )
         previous = heading.level
+
+    # Reading level for the article's audience (NIH: patient materials at grade 8 or below).
+    limit = GRADE_LIMITS.get(meta.audience or "")
+    if limit is not None:
+        grade = flesch_kincaid_grade(rendered.prose)
+        if grade is not None and grade > limit:
+            add(
+                "readability-grade",
+                Severity.WARNING,
+                f"reads at US grade {grade:.1f} (Flesch-Kincaid); aim for {limit:.0f} or below "
+                f"for {meta.audience}",
+                doc.body_line,
+                "",
+            )
+
+    # Figures without a source in their paragraph.
+    for block in rendered.blocks:
+        match = STATISTIC_RE.search(block.text)
+        if match and not block.has_link and not CITATION_RE.search(block.text):
+            add(
+                "statistic-uncited",
+                Severity.WARNING,
+                f"'{match.group(0)}' has no source in its paragraph",
+                block.line,
+                "",
+            )
 
     # Search snippets.
     if meta.meta_title and len(meta.meta_title) > 60:

@@ -36,6 +36,19 @@ class ImageStore:
         name = self.name_for(url)
         return name is not None and self._candidate(name) is not None
 
+    def alternative(self, url: str) -> str:
+        """The URL of an image with the same name and another extension, if one exists."""
+        name = self.name_for(url)
+        if name is None:
+            return ""
+        stem = PurePosixPath(name).stem
+        for base in (self.source, self.root):
+            if base is not None and (base / name).parent.is_dir():
+                for candidate in sorted((base / name).parent.glob(f"{stem}.*")):
+                    relative = candidate.relative_to(base).as_posix()
+                    return f"{self.prefix}{relative}"
+        return ""
+
     def publish(self, url: str) -> bool:
         """Copy the image into the served folder if it is newer; True when it is served."""
         name = self.name_for(url)

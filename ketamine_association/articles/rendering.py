@@ -70,7 +70,7 @@ class FaqEntry:
 
 @dataclass(frozen=True)
 class Block:
-    """A paragraph, list item or cell that contains a figure, with its line: what the
+    """A paragraph, list item or table that contains a figure, with its line: what the
     statistics check reads."""
 
     text: str
@@ -87,6 +87,7 @@ class RenderedArticle:
     images: tuple[Image, ...]
     faq: tuple[FaqEntry, ...]
     blocks: tuple[Block, ...]
+    prose: str
     word_count: int
     h1_count: int
     has_own_toc: bool
@@ -127,9 +128,7 @@ _HEADING_RE = re.compile(r'<h([1-6])(?: data-sourcepos="(\d+):[^"]*")?>(.*?)</h\
 _LINK_RE = re.compile(r"<a\b([^>]*)>(.*?)</a>", re.S)
 _IMG_RE = re.compile(r"<img\b([^>]*)>")
 _ATTR_RE = re.compile(r'([a-z][a-z0-9_:-]*)="([^"]*)"')
-_BLOCK_RE = re.compile(
-    r'<(p|li|td|th|dd|blockquote)\b data-sourcepos="(\d+):[^"]*"[^>]*>(.*?)</\1>', re.S
-)
+_BLOCK_RE = re.compile(r'<(p|li|table)\b data-sourcepos="(\d+):[^"]*"[^>]*>(.*?)</\1>', re.S)
 _TAG_RE = re.compile(r"<[^>]+>")
 _DIGIT_RE = re.compile(r"\d")
 
@@ -178,6 +177,8 @@ def render_markdown(body: str, *, first_line: int = 1) -> RenderedArticle:
     h1_count = 0
     starts: list[tuple[int, int, int, str]] = []  # (start, end, level, text)
 
+    leading_space = len(clean) - len(clean.lstrip())
+
     def heading(match: re.Match) -> str:
         nonlocal headline, h1_count
         level, text = int(match.group(1)), _text(match.group(3))
@@ -190,8 +191,7 @@ def render_markdown(body: str, *, first_line: int = 1) -> RenderedArticle:
         starts.append((match.start(), match.end(), level, text))
         if level == 1:
             h1_count += 1
-            leading = _TAG_RE.sub("", clean[: match.start()]).strip() == ""
-            if headline is None and leading:
+            if headline is None and match.start() == leading_space:
                 headline = text
                 return ""
             level = 2  # a page has exactly one h1: later ones are shown as h2
@@ -225,11 +225,19 @@ def render_markdown(body: str, *, first_line: int = 1) -> RenderedArticle:
         images.append(
             Image(attrs.get("src", ""), attrs.get("alt", "").strip(), lines.at(m.start()))
         )
-    blocks = tuple(
-        Block(_text(m.group(3)), int(m.group(2)) + offset, "<a " in m.group(3))
-        for m in _BLOCK_RE.finditer(clean)
-        if _DIGIT_RE.search(m.group(3))
-    )
+    blocks: list[Block] = []
+    prose: list[str] = []
+    for m in _BLOCK_RE.finditer(clean):
+        tag, inner = m.group(1), m.group(3)
+        if tag == "li" and "<p" in inner:
+            continue  # a loose list item: its paragraphs are blocks of their own
+        text = _text(inner)
+        if not text:
+            continue
+        if tag != "table":
+            prose.append(text if text[-1] in ".!?:;" else f"{text}.")
+        if _DIGIT_RE.search(text):
+            blocks.append(Block(text, int(m.group(2)) + offset, "<a " in inner))
     words = len(WORD_RE.findall(html.unescape(_TAG_RE.sub(" ", clean))))
     out = _SOURCEPOS_RE.sub("", out).replace("<img ", '<img loading="lazy" decoding="async" ')
     return RenderedArticle(
@@ -239,7 +247,8 @@ def render_markdown(body: str, *, first_line: int = 1) -> RenderedArticle:
         links=links,
         images=tuple(images),
         faq=tuple(faq),
-        blocks=tuple(b for b in blocks if b.text),
+        blocks=tuple(blocks),
+        prose=" ".join(prose),
         word_count=words,
         h1_count=h1_count,
         has_own_toc=has_toc,

@@ -14,7 +14,7 @@ from typing import Literal
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 
@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 CONTENT_VERSION_KEY = "articles:content-version"
 _SLUG_LINE_RE = re.compile(r"^slug:\s*[\"']?([^\"'\n]+?)[\"']?\s*$", re.MULTILINE)
+_CATEGORY_LINE_RE = re.compile(r"^category:\s*[\"']?([^\"'\n]+?)[\"']?\s*$", re.MULTILINE)
 
 Status = Literal["imported", "updated", "unchanged", "failed"]
 
@@ -102,15 +103,35 @@ def content_version_bump() -> None:
     cache.set(CONTENT_VERSION_KEY, str(time.time_ns()), None)
 
 
-def _scan_slug(path: Path) -> str | None:
-    """A cheap look at a file's slug, so links between files of one batch resolve."""
+def _scan(path: Path) -> tuple[str | None, str | None]:
+    """A cheap look at a file's slug and category, so links between files of a batch resolve."""
     try:
         with path.open("rb") as handle:
-            head = handle.read(8192).decode("utf-8", "replace")
+            head = handle.read(8192).decode("utf-8", "replace").split("\n---", 1)[0]
     except OSError:
-        return None
-    match = _SLUG_LINE_RE.search(head.split("\n---", 1)[0])
-    return match.group(1).strip() if match else None
+        return None, None
+    slug = _SLUG_LINE_RE.search(head)
+    category = _CATEGORY_LINE_RE.search(head)
+    return (
+        slug.group(1).strip() if slug else None,
+        category.group(1).strip() if category else None,
+    )
+
+
+def site_knowledge(*, images: ImageStore, slugs: set[str], categories: set[str]) -> SiteKnowledge:
+    """What the site serves: the articles and categories stored, plus those being checked."""
+    try:
+        stored = list(Article.objects.values_list("slug", "category"))
+    except DatabaseError:  # checking files needs no database; links then resolve in the batch
+        logger.warning("the database is not ready; links are checked against the files alone")
+        stored = []
+    return SiteKnowledge(
+        slugs={slug for slug, _ in stored} | slugs,
+        categories={category for _, category in stored} | categories,
+        image_exists=images.exists,
+        image_alternative=images.alternative,
+        path_served=path_served,
+    )
 
 
 def _aware(value: dt.date | dt.datetime | None) -> dt.datetime | None:
@@ -146,9 +167,12 @@ def article_import_paths(
 ) -> ImportReport:
     """Import every Markdown file under `paths`; one bad file never stops the others."""
     files = markdown_files(paths)
-    batch_slugs = {s for s in (_scan_slug(p) for p in files) if s}
-    known = set(Article.objects.values_list("slug", flat=True)) | batch_slugs
-    site = SiteKnowledge(slugs=known, image_exists=images.exists, path_served=path_served)
+    batch = [_scan(p) for p in files]
+    site = site_knowledge(
+        images=images,
+        slugs={slug for slug, _ in batch if slug},
+        categories={category for _, category in batch if category},
+    )
     claimed: dict[str, str] = {}
     report = ImportReport()
     changed = False
@@ -248,6 +272,8 @@ def _store(
         "stated_word_count": meta.word_count,
         "stated_reading_time": str(meta.reading_time or ""),
         "frontmatter_json": json.dumps(doc.frontmatter, ensure_ascii=False),
+        "source_lines": doc.key_lines,
+        "body_line": doc.body_line,
         "source_path": doc.path,
         "content_hash": doc.content_hash,
     }

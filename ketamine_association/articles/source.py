@@ -165,7 +165,10 @@ def read_text(path: Path) -> str:
         raise SourceInvalid(
             [SourceError(None, None, f"file is {size:,} bytes; the limit is {MAX_SOURCE_BYTES:,}")]
         )
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:  # removed or made unreadable since it was listed
+        raise SourceInvalid([SourceError(None, None, f"cannot read file: {exc.strerror}")]) from exc
     return decode(data)
 
 

@@ -1,0 +1,142 @@
+"""The content quality gate: the pipeline's analysis step run without storing anything.
+
+`content_check` reads files (or, without paths, the stored articles), renders each, and
+returns every finding. It never writes to the database and never changes a source file.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.utils import timezone
+
+from .analysis import Finding, analyse
+from .choices import Severity
+from .images import ImageStore
+from .models import Article
+from .rendering import render_markdown
+from .services import markdown_files, site_knowledge
+from .source import SourceDocument, SourceInvalid, content_hash, load_source, validate
+
+SEVERITY_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
+
+
+@dataclass
+class CheckReport:
+    checked: int = 0
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counter = Counter(f.severity for f in self.findings)
+        return {level: counter.get(level, 0) for level in ("error", "warning", "info")}
+
+    def reaches(self, level: str) -> bool:
+        """True when a finding is at `level` or above ("never" is never reached)."""
+        if level == "never":
+            return False
+        floor = SEVERITY_RANK[level]
+        return any(SEVERITY_RANK[f.severity] >= floor for f in self.findings)
+
+    def as_dict(self) -> dict:
+        return {
+            "checked": self.checked,
+            "findings": [f.as_dict() for f in self.findings],
+            "counts": self.counts,
+        }
+
+
+def _invalid(path: Path, exc: SourceInvalid) -> Finding:
+    first = exc.errors[0]
+    detail = "; ".join(f"{e.message} (line {e.line})" if e.line else e.message for e in exc.errors)
+    return Finding("frontmatter-invalid", Severity.ERROR, detail, first.line, "", str(path), "")
+
+
+def _stored_documents() -> Iterable[SourceDocument]:
+    rows = Article.objects.values_list(
+        "slug", "frontmatter_json", "source_lines", "body_markdown", "body_line", "source_path"
+    )
+    for slug, frontmatter_json, lines, body, body_line, source_path in rows.iterator():
+        frontmatter = json.loads(frontmatter_json)
+        meta = validate(frontmatter, lines or {}, default_slug=slug)
+        yield SourceDocument(
+            path=source_path or f"/blog/{slug}",
+            meta=meta,
+            frontmatter=frontmatter,
+            key_lines=lines or {},
+            body=body,
+            body_line=body_line,
+            content_hash=content_hash(frontmatter, body),
+        )
+
+
+def content_check(
+    *,
+    paths: list[Path] | None,
+    images: ImageStore,
+    on_checked: Callable[[str], None] | None = None,
+) -> CheckReport:
+    """Check the files under `paths` (without importing), or every stored article."""
+    report = CheckReport()
+    today = timezone.now().date()
+    files = markdown_files(paths) if paths else []
+
+    # First pass: validate every file, so slugs and categories of the batch are known and
+    # duplicate slugs are found before any link is judged.
+    valid: list[Path] = []
+    claims: dict[str, list[Path]] = defaultdict(list)
+    slugs: set[str] = set()
+    categories: set[str] = set()
+    for path in files:
+        try:
+            doc = load_source(path)
+        except SourceInvalid as exc:
+            report.checked += 1
+            report.findings.append(_invalid(path, exc))
+            if on_checked:
+                on_checked(str(path))
+            continue
+        valid.append(path)
+        claims[doc.meta.slug].append(path)
+        slugs.add(doc.meta.slug)
+        categories.add(doc.meta.category)
+    site = site_knowledge(images=images, slugs=slugs, categories=categories)
+
+    def check(doc: SourceDocument) -> None:
+        report.checked += 1
+        rendered = render_markdown(doc.body, first_line=doc.body_line)
+        report.findings.extend(analyse(doc, rendered, site=site, today=today))
+        owners = claims.get(doc.meta.slug, [])
+        if len(owners) > 1 and Path(doc.path) != owners[0]:
+            report.findings.append(
+                Finding(
+                    "slug-duplicate",
+                    Severity.ERROR,
+                    f"slug {doc.meta.slug!r} is also claimed by {owners[0]}",
+                    doc.key_lines.get("slug"),
+                    "",
+                    doc.path,
+                    doc.meta.slug,
+                )
+            )
+        if on_checked:
+            on_checked(doc.path)
+
+    if paths:
+        for path in valid:
+            try:  # second read: the file may have changed or vanished since the first
+                doc = load_source(path)
+            except SourceInvalid as exc:
+                report.checked += 1
+                report.findings.append(_invalid(path, exc))
+                continue
+            check(doc)
+    else:
+        for doc in _stored_documents():
+            check(doc)
+    report.findings.sort(key=lambda f: (f.file, f.line or 0, f.code))
+    return report
