@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
     "csp",
     "ketamine_association.core",
     "ketamine_association.articles",
@@ -153,6 +154,9 @@ STORAGES = {
 # and the site serves them under /images/articles/.
 ARTICLE_IMAGES_ROOT = Path(os.environ.get("ARTICLE_IMAGES_ROOT", VAR_DIR / "images" / "articles"))
 ARTICLE_IMAGES_URL = "/images/articles/"
+
+# URLs per sitemap file; above it /sitemap.xml becomes a sitemap index (the protocol's limit).
+SITEMAP_LIMIT = 50_000
 
 # Seconds a rendered public page stays in the cache; a re-import invalidates it at once.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))

@@ -1,10 +1,25 @@
 import json
 
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.urls import reverse
 
 from .categories import category_name
 from .choices import Audience, Severity
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=120, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:tag", kwargs={"slug": self.slug})
 
 
 class Article(models.Model):
@@ -22,7 +37,8 @@ class Article(models.Model):
     featured_image = models.CharField(max_length=500, blank=True)
     featured_image_exists = models.BooleanField(default=False)
     featured_image_alt = models.CharField(max_length=300, blank=True)
-    tags = models.JSONField(default=list, blank=True)
+    tags = models.JSONField(default=list, blank=True, help_text="As written, in order.")
+    tag_set = models.ManyToManyField(Tag, related_name="articles", blank=True)
     keywords = models.JSONField(default=list, blank=True)
     related_slugs = models.JSONField(default=list, blank=True)
     seo = models.JSONField(default=dict, blank=True, help_text="Resolved head fields.")
@@ -31,6 +47,9 @@ class Article(models.Model):
     has_own_toc = models.BooleanField(default=False)
     body_markdown = models.TextField()
     body_html = models.TextField()
+    body_text = models.TextField(blank=True, help_text="Plain text, for search snippets.")
+    # Filled and indexed on PostgreSQL only; SQLite searches its FTS5 table instead.
+    search_vector = SearchVectorField(null=True, blank=True, editable=False)
     word_count = models.PositiveIntegerField(help_text="Computed from the text.")
     reading_minutes = models.PositiveIntegerField(help_text="Computed at 238 words a minute.")
     stated_word_count = models.PositiveIntegerField(null=True, blank=True)
@@ -70,6 +89,22 @@ class Article(models.Model):
     @property
     def reading_time(self) -> str:
         return f"{self.reading_minutes} min read"
+
+
+class Redirect(models.Model):
+    """An old address of an article: a slug it had before, or a redirectFrom path."""
+
+    class Source(models.TextChoices):
+        RENAME = "rename", "Slug changed"
+        FRONTMATTER = "frontmatter", "redirectFrom"
+
+    old_path = models.CharField(max_length=500, unique=True)
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="redirects")
+    source = models.CharField(max_length=20, choices=Source.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.old_path} -> {self.article.get_absolute_url()}"
 
 
 class ArticleFinding(models.Model):

@@ -88,6 +88,7 @@ class RenderedArticle:
     faq: tuple[FaqEntry, ...]
     blocks: tuple[Block, ...]
     prose: str
+    text: str
     word_count: int
     h1_count: int
     has_own_toc: bool
@@ -238,7 +239,8 @@ def render_markdown(body: str, *, first_line: int = 1) -> RenderedArticle:
             prose.append(text if text[-1] in ".!?:;" else f"{text}.")
         if _DIGIT_RE.search(text):
             blocks.append(Block(text, int(m.group(2)) + offset, "<a " in inner))
-    words = len(WORD_RE.findall(html.unescape(_TAG_RE.sub(" ", clean))))
+    text = " ".join(html.unescape(_TAG_RE.sub(" ", clean)).split())
+    words = len(WORD_RE.findall(text))
     out = _SOURCEPOS_RE.sub("", out).replace("<img ", '<img loading="lazy" decoding="async" ')
     return RenderedArticle(
         html=out.strip(),
@@ -249,6 +251,7 @@ def render_markdown(body: str, *, first_line: int = 1) -> RenderedArticle:
         faq=tuple(faq),
         blocks=tuple(blocks),
         prose=" ".join(prose),
+        text=text,
         word_count=words,
         h1_count=h1_count,
         has_own_toc=has_toc,

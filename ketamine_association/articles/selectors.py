@@ -7,7 +7,7 @@ import datetime as dt
 from django.db.models import Count, Q, QuerySet
 
 from .categories import Category, category_code_for_slug
-from .models import Article
+from .models import Article, Redirect, Tag
 
 CARD_FIELDS = (
     "slug",
@@ -25,13 +25,19 @@ CARD_FIELDS = (
 
 
 def article_list_published(
-    *, now: dt.datetime, category: str | None = None, audience: str | None = None
+    *,
+    now: dt.datetime,
+    category: str | None = None,
+    audience: str | None = None,
+    tag: Tag | None = None,
 ) -> QuerySet[Article]:
     queryset = Article.objects.filter(published_at__lte=now).only(*CARD_FIELDS)
     if category:
         queryset = queryset.filter(category=category)
     if audience:
         queryset = queryset.filter(audience=audience)
+    if tag is not None:
+        queryset = queryset.filter(tag_set=tag)
     return queryset.order_by("-published_at", "slug")
 
 
@@ -89,3 +95,26 @@ def category_for_slug(*, slug: str, now: dt.datetime) -> tuple[Category | None, 
     codes = [c.code for c, _ in category_list(now=now)]
     code, exact = category_code_for_slug(slug, codes)
     return (Category(code) if code else None), exact
+
+
+def tag_get(*, slug: str) -> Tag | None:
+    return Tag.objects.filter(slug=slug).first()
+
+
+def tag_list_published(*, now: dt.datetime) -> QuerySet[Tag]:
+    return (
+        Tag.objects.filter(articles__published_at__lte=now)
+        .annotate(n=Count("articles"))
+        .order_by("slug")
+    )
+
+
+def redirect_target(*, path: str, now: dt.datetime) -> str | None:
+    """Where an old address of a published article now lives."""
+    found = (
+        Redirect.objects.filter(old_path=path.rstrip("/") or "/", article__published_at__lte=now)
+        .select_related("article")
+        .only("article__slug")
+        .first()
+    )
+    return found.article.get_absolute_url() if found else None

@@ -17,11 +17,13 @@ from django.core.cache import cache
 from django.db import DatabaseError, transaction
 from django.urls import Resolver404, resolve
 from django.utils import timezone
+from django.utils.text import slugify
 
 from .analysis import Finding, SiteKnowledge, analyse
 from .images import ImageStore
-from .models import Article, ArticleFinding
+from .models import Article, ArticleFinding, Redirect, Tag
 from .rendering import RenderedArticle, render_markdown
+from .search import search_index_article
 from .source import SourceDocument, SourceError, SourceInvalid, load_source, source_text
 
 logger = logging.getLogger(__name__)
@@ -204,7 +206,15 @@ def article_import(
         return ImportOutcome(str(path), "failed", slug, errors=(error,))
     claimed[slug] = str(path)
     try:
-        existing = Article.objects.filter(slug=slug).only("id", "content_hash").first()
+        existing = Article.objects.filter(slug=slug).only("id", "slug", "content_hash").first()
+        if existing is None:
+            # The same file under a new slug: a rename, and the old address must keep working.
+            existing = (
+                Article.objects.filter(source_path=_source_key(path))
+                .exclude(slug__in=claimed.keys())
+                .only("id", "slug", "content_hash")
+                .first()
+            )
         if existing is not None and existing.content_hash == doc.content_hash:
             return ImportOutcome(str(path), "unchanged", slug, findings=_stored(existing, doc))
         rendered = render_markdown(doc.body, first_line=doc.body_line)
@@ -213,7 +223,7 @@ def article_import(
             if url:
                 images.publish(url)
         with transaction.atomic():
-            _store(doc, rendered, findings, images=images, existing_id=existing and existing.id)
+            _store(doc, rendered, findings, images=images, existing=existing)
     except Exception as exc:  # one broken file must never stop the batch
         logger.exception("import of %s failed", path)
         return ImportOutcome(
@@ -230,23 +240,29 @@ def _stored(article: Article, doc: SourceDocument) -> tuple[Finding, ...]:
     )
 
 
+def _source_key(path: Path) -> str:
+    return str(Path(path).resolve())
+
+
 def _store(
     doc: SourceDocument,
     rendered: RenderedArticle,
     findings: list[Finding],
     *,
     images: ImageStore,
-    existing_id: int | None,
+    existing: Article | None,
 ) -> Article:
     meta = doc.meta
     now = timezone.now()
     published = _aware(meta.published_at)
     if published is None:
-        previous = Article.objects.filter(id=existing_id).values_list("published_at", flat=True)
-        published = previous.first() if existing_id else None
-        published = published or now
+        previous = existing and Article.objects.filter(id=existing.id).values_list(
+            "published_at", flat=True
+        )
+        published = (previous and previous.first()) or now
     featured = meta.featured_image or ""
     values = {
+        "slug": meta.slug,
         "title": meta.title,
         "headline": rendered.headline or "",
         "excerpt": meta.excerpt,
@@ -267,6 +283,7 @@ def _store(
         "has_own_toc": rendered.has_own_toc,
         "body_markdown": doc.body,
         "body_html": rendered.html,
+        "body_text": rendered.text,
         "word_count": rendered.word_count,
         "reading_minutes": rendered.reading_minutes,
         "stated_word_count": meta.word_count,
@@ -274,15 +291,20 @@ def _store(
         "frontmatter_json": json.dumps(doc.frontmatter, ensure_ascii=False),
         "source_lines": doc.key_lines,
         "body_line": doc.body_line,
-        "source_path": doc.path,
+        "source_path": _source_key(Path(doc.path)),
         "content_hash": doc.content_hash,
     }
-    if existing_id:
-        Article.objects.filter(id=existing_id).update(modified_at=now, **values)
-        article = Article(id=existing_id, slug=meta.slug, **values)
-        ArticleFinding.objects.filter(article_id=existing_id).delete()
+    if existing is not None:
+        Article.objects.filter(id=existing.id).update(modified_at=now, **values)
+        article = Article(id=existing.id, **values)
+        ArticleFinding.objects.filter(article_id=existing.id).delete()
+        if existing.slug != meta.slug:
+            Redirect.objects.update_or_create(
+                old_path=f"/blog/{existing.slug}",
+                defaults={"article": article, "source": Redirect.Source.RENAME},
+            )
     else:
-        article = Article.objects.create(slug=meta.slug, **values)
+        article = Article.objects.create(**values)
     ArticleFinding.objects.bulk_create(
         ArticleFinding(
             article=article,
@@ -294,7 +316,45 @@ def _store(
         )
         for f in findings
     )
+    _store_tags(article, meta.tags)
+    _store_redirects(article, meta.redirect_from)
+    search_index_article(
+        article_id=article.id,
+        title=f"{meta.title} {rendered.headline or ''}",
+        headings=" ".join(h.text for h in rendered.headings),
+        excerpt=meta.excerpt,
+        tags=" ".join(meta.tags),
+        body=rendered.text,
+    )
     return article
+
+
+def _store_tags(article: Article, names: list[str]) -> None:
+    wanted: dict[str, str] = {}
+    for name in names:
+        slug = slugify(name)
+        if slug:
+            wanted.setdefault(slug, name)
+    found = {tag.slug: tag for tag in Tag.objects.filter(slug__in=wanted)}
+    missing = [Tag(slug=slug, name=name) for slug, name in wanted.items() if slug not in found]
+    if missing:
+        Tag.objects.bulk_create(missing, ignore_conflicts=True)
+        found = {tag.slug: tag for tag in Tag.objects.filter(slug__in=wanted)}
+    article.tag_set.set(found.values())
+
+
+def _store_redirects(article: Article, paths: list[str]) -> None:
+    own = article.get_absolute_url()
+    Redirect.objects.filter(old_path=own).delete()
+    Redirect.objects.filter(article=article, source=Redirect.Source.FRONTMATTER).exclude(
+        old_path__in=paths
+    ).delete()
+    for old_path in paths:
+        if old_path.rstrip("/") != own:
+            Redirect.objects.update_or_create(
+                old_path=old_path.rstrip("/") or "/",
+                defaults={"article": article, "source": Redirect.Source.FRONTMATTER},
+            )
 
 
 def article_export(*, directory: Path) -> list[Path]:

@@ -1,12 +1,22 @@
 from django.urls import path
 
-from . import views
+from . import feeds, views
 
 app_name = "articles"
 
 urlpatterns = [
     path("blog", views.article_index, name="index"),
+    path("blog/feed.xml", feeds.ArticleFeed(), name="feed"),
+    path("blog/atom.xml", feeds.AtomArticleFeed(), name="atom"),
     path("blog/category/<slug:slug>", views.category_detail, name="category"),
+    path("blog/category/<slug:slug>/feed.xml", feeds.CategoryFeed(), name="category-feed"),
+    path("blog/category/<slug:slug>/atom.xml", feeds.AtomCategoryFeed(), name="category-atom"),
+    path("blog/tag/<slug:slug>", views.tag_detail, name="tag"),
+    path("blog/audience/<slug:audience>", views.audience_detail, name="audience"),
     path("blog/<slug:slug>", views.article_detail, name="detail"),
+    path("search", views.search, name="search"),
+    path("sitemap.xml", views.sitemap_xml, name="sitemap"),
+    path("sitemap-<slug:section>.xml", views.sitemap_section, name="sitemap-section"),
+    path("robots.txt", views.robots_txt, name="robots"),
     path("images/articles/<path:name>", views.article_image, name="image"),
 ]

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.sitemaps import views as sitemap_views
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
@@ -18,8 +21,10 @@ from . import selectors
 from .categories import Category
 from .choices import Audience
 from .images import ImageStore
-from .seo import article_head, article_jsonld
+from .search import article_search
+from .seo import absolute, article_head, article_jsonld
 from .services import content_version
+from .sitemaps import SITEMAPS
 
 PLACEHOLDER_IMAGE = "/static/img/article-placeholder.svg"
 PAGE_SIZE = 12
@@ -31,6 +36,15 @@ def _cached_response(entry: dict) -> HttpResponse:
     response["Last-Modified"] = entry["last_modified"]
     response["Cache-Control"] = "public, max-age=60, stale-while-revalidate=600"
     return response
+
+
+def _ordered_tags(article) -> list:
+    """The article's tags as links, in the order the editor wrote them."""
+    from django.utils.text import slugify
+
+    by_slug = {tag.slug: tag for tag in article.tag_set.all()}
+    ordered = [by_slug.get(slugify(name)) for name in article.tags]
+    return list(dict.fromkeys(tag for tag in ordered if tag is not None))
 
 
 @require_safe
@@ -45,6 +59,9 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
             return _cached_response(entry)
     article = selectors.article_get_published(slug=slug, now=now, preview=preview)
     if article is None:
+        target = selectors.redirect_target(path=request.path, now=now)
+        if target:
+            return redirect(target, permanent=True)
         raise Http404("No article with this address.")
     image_url = article.featured_image if article.featured_image_exists else PLACEHOLDER_IMAGE
     head = article_head(article=article, image_url=image_url)
@@ -58,6 +75,7 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "previous": previous,
         "next": following,
         "category": Category(article.category),
+        "tags": _ordered_tags(article),
         "is_preview": article.published_at > now,
     }
     body = render_to_string("articles/detail.html", context, request=request)
@@ -72,21 +90,35 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return _cached_response(entry)
 
 
-@require_safe
-def article_index(request: HttpRequest) -> HttpResponse:
+def _list_page(request: HttpRequest, queryset, *, heading: str, intro: str, **extra):
+    """A numbered page of article cards; page 2..n have their own canonical URL."""
     now = timezone.now()
-    audience = request.GET.get("audience")
-    audience = audience if audience in Audience.values else None
-    page = Paginator(selectors.article_list_published(now=now, audience=audience), PAGE_SIZE)
-    page_obj = page.get_page(request.GET.get("page"))
+    page_obj = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    canonical = absolute(request.path)
+    if page_obj.number > 1:
+        canonical += f"?page={page_obj.number}"
     context = {
         "page_obj": page_obj,
         "articles": page_obj.object_list,
         "categories": selectors.category_list(now=now),
-        "heading": "All articles",
-        "intro": "Evidence-based articles for patients and practitioners.",
+        "audiences": Audience.choices,
+        "heading": heading,
+        "intro": intro,
+        "canonical": canonical,
+        **extra,
     }
     return render(request, "articles/list.html", context)
+
+
+@require_safe
+def article_index(request: HttpRequest) -> HttpResponse:
+    return _list_page(
+        request,
+        selectors.article_list_published(now=timezone.now()),
+        heading="All articles",
+        intro="Evidence-based articles for patients and practitioners, newest first.",
+        feed_url="/blog/feed.xml",
+    )
 
 
 @require_safe
@@ -97,17 +129,90 @@ def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("No such category.")
     if not exact:
         return redirect(category.get_absolute_url(), permanent=True)
-    page = Paginator(selectors.article_list_published(now=now, category=category.code), PAGE_SIZE)
-    page_obj = page.get_page(request.GET.get("page"))
+    return _list_page(
+        request,
+        selectors.article_list_published(now=now, category=category.code),
+        heading=category.name,
+        intro=category.description,
+        current_category=category,
+        feed_url=f"{category.get_absolute_url()}/feed.xml",
+    )
+
+
+@require_safe
+def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    tag = selectors.tag_get(slug=slug)
+    if tag is None:
+        raise Http404("No such tag.")
+    return _list_page(
+        request,
+        selectors.article_list_published(now=timezone.now(), tag=tag),
+        heading=f"Tagged “{tag.name}”",
+        intro=f"Articles about {tag.name}.",
+    )
+
+
+AUDIENCE_INTROS = {
+    "patients": "Plain-language articles for people considering or receiving ketamine care.",
+    "practitioners": "Protocols, evidence and practice guidance for clinicians.",
+}
+
+
+@require_safe
+def audience_detail(request: HttpRequest, audience: str) -> HttpResponse:
+    if audience not in Audience.values:
+        raise Http404("No such audience.")
+    return _list_page(
+        request,
+        selectors.article_list_published(now=timezone.now(), audience=audience),
+        heading=f"For {Audience(audience).label.lower()}",
+        intro=AUDIENCE_INTROS[audience],
+        current_audience=audience,
+    )
+
+
+SEARCH_PAGE_SIZE = 10
+
+
+@require_safe
+def search(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    query = request.GET.get("q", "")[:1000].strip()
+    categories = selectors.category_list(now=now)
+    codes = {c.code for c, _ in categories}
+    category = request.GET.get("category", "")
+    category = category if category in codes else ""
+    audience = request.GET.get("audience", "")
+    audience = audience if audience in Audience.values else ""
+    try:
+        number = max(1, min(int(request.GET.get("page", "1")), 1000))
+    except ValueError:
+        number = 1
+    result = article_search(
+        query=query,
+        now=now,
+        category=category or None,
+        audience=audience or None,
+        offset=(number - 1) * SEARCH_PAGE_SIZE,
+        limit=SEARCH_PAGE_SIZE,
+    )
+    pages = max(1, -(-result.total // SEARCH_PAGE_SIZE))
+    base = {"q": query, "category": category, "audience": audience}
     context = {
-        "page_obj": page_obj,
-        "articles": page_obj.object_list,
-        "categories": selectors.category_list(now=now),
-        "heading": category.name,
-        "intro": category.description,
-        "current_category": category,
+        "query": query,
+        "result": result,
+        "number": number,
+        "pages": range(1, pages + 1) if pages > 1 else [],
+        "page_query": urlencode({k: v for k, v in base.items() if v}),
+        "categories": categories,
+        "category": category,
+        "audience": audience,
+        "audiences": Audience.choices,
+        "latest": [] if result.total else list(selectors.article_list_published(now=now)[:5]),
     }
-    return render(request, "articles/list.html", context)
+    response = render(request, "articles/search.html", context)
+    response["X-Robots-Tag"] = "noindex"
+    return response
 
 
 @require_safe
@@ -121,3 +226,34 @@ def article_image(request: HttpRequest, name: str) -> FileResponse:
     response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@require_safe
+def sitemap_xml(request: HttpRequest) -> HttpResponse:
+    """One sitemap while it fits the protocol's limit, a sitemap index above it."""
+    sections = {name: cls() for name, cls in SITEMAPS.items()}
+    total = sum(section.paginator.count for section in sections.values())
+    if total <= settings.SITEMAP_LIMIT:
+        return sitemap_views.sitemap(request, sitemaps=sections)
+    entries = [
+        sitemap_views.SitemapIndexItem(
+            absolute(f"/sitemap-{name}.xml") + (f"?p={page}" if page > 1 else ""), None
+        )
+        for name, section in sections.items()
+        for page in section.paginator.page_range
+    ]
+    return TemplateResponse(
+        request, "sitemap_index.xml", {"sitemaps": entries}, content_type="application/xml"
+    )
+
+
+@require_safe
+def sitemap_section(request: HttpRequest, section: str) -> HttpResponse:
+    return sitemap_views.sitemap(request, sitemaps=SITEMAPS, section=section)
+
+
+@require_safe
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    lines = ["User-agent: *", "Allow: /", "Disallow: /admin/", "Disallow: /search", ""]
+    lines.append(f"Sitemap: {absolute('/sitemap.xml')}")
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

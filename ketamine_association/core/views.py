@@ -1,4 +1,4 @@
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -30,6 +30,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    try:
+        target = article_selectors.redirect_target(path=request.path, now=timezone.now())
+        if target:
+            return HttpResponsePermanentRedirect(target)
+    except Exception:  # noqa: S110 - a 404 page must render even if the database is unwell
+        pass
     try:
         latest = list(article_selectors.article_list_published(now=timezone.now())[:5])
     except Exception:  # a 404 page must render even if the database is unwell

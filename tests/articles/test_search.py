@@ -1,0 +1,155 @@
+"""Search on both databases: ranking, stemming, snippets, filters, and hostile queries."""
+
+import pytest
+from django.utils import timezone
+
+from ketamine_association.articles.search import article_search
+from ketamine_association.articles.services import article_import_paths
+
+from .factories import article_text, write
+
+pytestmark = pytest.mark.django_db
+
+
+def make(
+    slug, title, body, *, category="PATIENT_EDUCATION", audience="patients", date="2026-02-03"
+):
+    text = article_text(slug)
+    text = text.replace('"Understanding Your Options"', f'"{title}"', 1)
+    text = text.replace('"PATIENT_EDUCATION"', f'"{category}"').replace('"2026-02-03"', f'"{date}"')
+    text = text.replace('audience: "patients"', f'audience: "{audience}"')
+    head, _ = text.split("\n# ", 1)
+    return f"{head}\n# {title}\n\n{body}\n"
+
+
+@pytest.fixture
+def library(tmp_path, images):
+    write(
+        tmp_path / "a.md",
+        make(
+            "body-mention",
+            "Sleep After Treatment",
+            "Some people notice changes in neuroplasticity research news while resting.",
+        ),
+    )
+    write(
+        tmp_path / "b.md",
+        make(
+            "title-mention",
+            "Neuroplasticity Explained",
+            "How the brain adapts, in plain words.",
+            category="CLINICAL_RESEARCH",
+            audience="practitioners",
+        ),
+    )
+    write(
+        tmp_path / "c.md",
+        make(
+            "infusion-day",
+            "Your Infusion Day",
+            "What an infusion can feel like: many describe a floating, dreamy calm.",
+        ),
+    )
+    write(
+        tmp_path / "d.md",
+        make("future-piece", "Neuroplasticity Tomorrow", "Scheduled.", date="2099-01-01"),
+    )
+    report = article_import_paths(paths=[tmp_path], images=images)
+    assert not report.failed
+
+
+def slugs(page):
+    return [hit.article.slug for hit in page.hits]
+
+
+def test_title_match_ranks_above_body_match(library):
+    page = article_search(query="neuroplasticity", now=timezone.now())
+    assert slugs(page) == ["title-mention", "body-mention"]  # the scheduled one is not public
+
+
+def test_stemming(library):
+    assert set(slugs(article_search(query="neuroplastic", now=timezone.now()))) == {
+        "title-mention",
+        "body-mention",
+    }
+    assert "infusion-day" in slugs(article_search(query="infusions", now=timezone.now()))
+
+
+def test_natural_question_finds_the_article(library):
+    page = article_search(query="what does an infusion feel like", now=timezone.now())
+    assert slugs(page)[0] == "infusion-day"
+
+
+def test_snippet_highlights_and_escapes(library):
+    (hit,) = article_search(query="dreamy", now=timezone.now()).hits
+    assert "<mark>dreamy</mark>" in hit.snippet
+
+
+def test_filters(library):
+    now = timezone.now()
+    assert slugs(
+        article_search(query="neuroplasticity", now=now, category="CLINICAL_RESEARCH")
+    ) == ["title-mention"]
+    assert slugs(article_search(query="neuroplasticity", now=now, audience="patients")) == [
+        "body-mention"
+    ]
+
+
+def test_pagination_of_results(library):
+    now = timezone.now()
+    first = article_search(query="neuroplasticity", now=now, limit=1)
+    second = article_search(query="neuroplasticity", now=now, limit=1, offset=1)
+    assert first.total == second.total == 2
+    assert slugs(first) + slugs(second) == ["title-mention", "body-mention"]
+
+
+HOSTILE = [
+    '"',
+    '""',
+    "*",
+    "neuro*",
+    "NEAR",
+    "NEAR(a b)",
+    "-",
+    "- neuroplasticity",
+    "OR",
+    "a OR",
+    "(",
+    ")",
+    "((neuro",
+    "title:neuro",
+    "^",
+    "'; DROP TABLE articles_article; --",
+    "\x00",
+    "AND NOT",
+    "{}",
+    "a" * 10_000,
+    "neuroplasticity " * 500,
+]
+
+
+@pytest.mark.parametrize("query", HOSTILE, ids=[f"q{i}" for i in range(len(HOSTILE))])
+def test_hostile_queries_answer_200(client, library, query):
+    response = client.get("/search", {"q": query})
+    assert response.status_code == 200
+    assert b"Search articles" in response.content
+
+
+def test_empty_query_page(client, library):
+    response = client.get("/search", {"q": ""})
+    assert response.status_code == 200
+    assert b"Type a few words" in response.content
+
+
+def test_search_page_shows_results_and_filters(client, library):
+    html = client.get(
+        "/search",
+        {"q": "neuroplasticity", "audience": "practitioners", "category": "bogus", "page": "x"},
+    ).content.decode()
+    assert "1 article found" in html
+    assert "/blog/title-mention" in html and "/blog/body-mention" not in html
+
+
+def test_no_result_page_offers_a_way_on(client, library):
+    html = client.get("/search", {"q": "zzzzqqq"}).content.decode()
+    assert "No articles match" in html and "Browse by category" in html
