@@ -32,6 +32,8 @@ GRANIAN = ROOT / ".venv" / "bin" / "granian"
 
 QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
 PROFILE = os.environ.get("BENCH_PROFILE", "") not in ("", "0")
+ONLY = os.environ.get("BENCH_ONLY", "")  # "import" or "http": one part, while developing
+LINKS = os.environ.get("BENCH_LINKS", "copy")  # or "literal": see generate_articles
 KEEP = os.environ.get("BENCH_KEEP", "") not in ("", "0")
 SIZES = (300, 1_000) if QUICK else (1_000, 10_000)
 WRK_SECONDS = 3 if QUICK else 10
@@ -49,6 +51,7 @@ GOAL_HTTP = 0.30  # app/nginx requests per second
 # Variables of the caller that would point a child at another database, cache or settings.
 SCRUBBED_ENV = ("DATABASE_URL", "CACHE_URL", "DJANGO_SETTINGS_MODULE", "VAR_DIR", "DEBUG")
 SLUG_LINE = re.compile(r"^slug:.*$", re.MULTILINE)
+COPY = "\x00COPY\x00"
 
 HUGO_CONFIG = """\
 baseURL = "http://127.0.0.1/"
@@ -185,15 +188,38 @@ def manage(var_dir: Path, *args: str, settings: str = "config.settings.local", *
     return proc.stdout
 
 
+def _copy_template(text: str, corpus_slugs: list[str]) -> str:
+    """The file with COPY where a copy's number goes: its slug and, in `copy` mode, its links."""
+    text = SLUG_LINE.sub(lambda m: f'slug: "{_slug_of(m.group(0))}-{COPY}"', text, count=1)
+    if LINKS == "literal":
+        return text
+    names = "|".join(re.escape(s) for s in sorted(corpus_slugs, key=len, reverse=True))
+    # /blog/<slug> links (body and canonicalUrl) and `- "<slug>"` items of relatedArticles.
+    text = re.sub(rf"(?<=/blog/)({names})(?![\w-])", rf"\1-{COPY}", text)
+    return re.sub(rf"^(\s+-\s+[\"']?)({names})([\"']?\s*)$", rf"\1\2-{COPY}\3", text, flags=re.M)
+
+
+def _slug_of(line: str) -> str:
+    return line.split(":", 1)[1].strip().strip("\"'")
+
+
 def generate_articles(count: int, target: Path) -> Path:
-    """`count` copies of the corpus under new slugs `<slug>-<n>`; the corpus is read in place."""
+    """`count` copies of the corpus under new slugs `<slug>-<n>`; the corpus is read in place.
+
+    In the default `copy` mode the links of copy n to corpus articles are renamed as well, so
+    each copy of the corpus is whole: its links resolve, or stay dead, as the corpus's do.
+    BENCH_LINKS=literal renames the slug line only: every link to another article is dead.
+    """
     target.mkdir(parents=True)
     sources = sorted(CORPUS.glob("*.md"))
-    texts = [path.read_text(encoding="utf-8") for path in sources]
+    corpus_slugs = [
+        _slug_of(SLUG_LINE.search(p.read_text(encoding="utf-8")).group(0)) for p in sources
+    ]
+    templates = [_copy_template(p.read_text(encoding="utf-8"), corpus_slugs) for p in sources]
     for i in range(count):
         copy, index = divmod(i, len(sources))
-        slug = f"{sources[index].stem}-{copy}"
-        text = SLUG_LINE.sub(f'slug: "{slug}"', texts[index], count=1)
+        text = templates[index].replace(COPY, str(copy))
+        slug = f"{corpus_slugs[index]}-{copy}"
         (target / f"{slug}.md").write_text(text, encoding="utf-8")
     return target
 
@@ -391,7 +417,9 @@ def run_wrk(wrk: str, port: int, seconds: int) -> dict:
     out = subprocess.run(
         [*base, f"-d{seconds}s", "--latency", url], capture_output=True, text=True, check=True
     ).stdout
-    percentiles = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)$", out, re.MULTILINE))
+    percentiles = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)\s*$", out, re.MULTILINE))
+    if "Requests/sec" not in out or set(percentiles) != {"50", "75", "90", "99"}:
+        raise RuntimeError(f"unexpected wrk output:\n{out}")
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     sockets = re.search(r"Socket errors: (.*)$", out, re.MULTILINE)
     total = re.search(r"(\d+) requests in ([\d.]+\w+), ([\d.]+\w+) read", out)
@@ -533,68 +561,87 @@ def verdict(ok: bool) -> str:
     return "met" if ok else "NOT met"
 
 
-def print_table(results: dict) -> None:
-    print()
-    mode = "QUICK" if QUICK else "full"
-    print(f"== Benchmarks ({mode}; {os.cpu_count()} CPUs; figures are ratios to the anchor) ==")
-    print()
+def _num(value: float | None, spec: str) -> str:
+    return "n/a" if value is None else format(value, spec)
+
+
+def print_imports(rows: list[dict]) -> None:
     print(
         "1. Import vs Hugo (same generated files; wall clock incl. process start; peak = max RSS)"
     )
-    head = f"{'articles':>9} | {'ours p/s':>9} {'hugo p/s':>9} {'ratio':>7} | "
-    print(head + f"{'ours MB':>8} {'hugo MB':>8} {'ratio':>7} | {'ours s':>7} {'hugo s':>7}")
-    for row in results["import"]:
+    print(
+        f"{'articles':>9} | {'ours p/s':>9} {'hugo p/s':>9} {'ours/hugo':>9} | "
+        f"{'ours MB':>8} {'hugo MB':>8} {'ours/hugo':>9} | {'ours s':>7} {'hugo s':>7}"
+    )
+    for row in rows:
         ours, hugo = row["ours"], row["hugo"] or {}
         print(
             f"{row['articles']:>9,} | {ours['pages_per_s']:>9.1f} "
-            f"{hugo.get('pages_per_s', float('nan')):>9.1f} {row.get('speed_ratio', 0):>6.2f}x | "
-            f"{ours['peak_mb']:>8.1f} {hugo.get('peak_mb', float('nan')):>8.1f} "
-            f"{row.get('memory_ratio', 0):>6.3f}x | "
-            f"{ours['seconds']:>7.2f} {hugo.get('seconds', float('nan')):>7.2f}"
+            f"{_num(hugo.get('pages_per_s'), '.1f'):>9} "
+            f"{_num(row.get('speed_ratio'), '.3f'):>8}x | "
+            f"{ours['peak_mb']:>8.1f} {_num(hugo.get('peak_mb'), '.1f'):>8} "
+            f"{_num(row.get('memory_ratio'), '.3f'):>8}x | "
+            f"{ours['seconds']:>7.2f} {_num(hugo.get('seconds'), '.2f'):>7}"
         )
-    largest = results["import"][-1]
-    if largest["hugo"]:
-        speed, memory = largest["speed_ratio"], largest["memory_ratio"]
-        print(
-            f"   goal: pages/s >= {GOAL_IMPORT_SPEED:.1f}x Hugo's -> {verdict(speed >= 1)} "
-            f"(at {largest['articles']:,}: {speed:.2f}x)"
-        )
-        print(
-            f"   goal: peak memory <= 1/10 of Hugo's at {largest['articles']:,} -> "
-            f"{verdict(memory <= GOAL_IMPORT_MEMORY)} ({memory:.3f}x)"
-        )
-    print()
-    http = results["http"]
+        if ours["failed"] or ours["imported"] != row["articles"]:
+            print(f"   !! ours imported {ours['imported']}, failed {ours['failed']}")
+        if hugo and hugo["pages_built"] != row["articles"]:
+            print(f"   !! hugo built {hugo['pages_built']} article pages")
+    largest = rows[-1]
+    if not largest["hugo"]:
+        print("   Hugo missing: no ratios")
+        return
+    speed, memory = largest["speed_ratio"], largest["memory_ratio"]
+    print(
+        f"   goal: import >= {GOAL_IMPORT_SPEED:.1f}x Hugo's pages/s at {largest['articles']:,} "
+        f"-> {verdict(speed >= GOAL_IMPORT_SPEED)} ({speed:.3f}x)"
+    )
+    print(
+        f"   goal: peak memory <= 1/10 of Hugo's at {largest['articles']:,} "
+        f"-> {verdict(memory <= GOAL_IMPORT_MEMORY)} ({memory:.3f}x)"
+    )
+
+
+def print_http(http: dict | None) -> None:
     if http is None:
         print("2. Seed page vs nginx: skipped (wrk missing)")
         return
     print(
-        f"2. {http['path']} ({http['html_bytes']:,} bytes) — wrk -t{WRK_THREADS} "
+        f"2. {http['path']} ({http['html_bytes']:,} bytes): wrk -t{WRK_THREADS} "
         f"-c{WRK_CONNECTIONS} -d{WRK_SECONDS}s, {SERVER_WORKERS} workers each"
     )
-    print(f"{'server':<26} | {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'RSS MB':>7} | vs nginx")
+    print(f"{'server':<24} | {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'RSS MB':>7} | app/nginx")
     rows = [
-        ("granian, Redis (prod)", http["app"], http.get("app_ratio")),
-        ("granian, locmem", http["app_locmem"], http.get("app_locmem_ratio")),
-        ("nginx (static file)", http["nginx"], None),
+        ("granian + Redis (prod)", http["app"], http.get("app_ratio")),
+        ("granian + locmem", http["app_locmem"], http.get("app_locmem_ratio")),
+        ("nginx, static file", http["nginx"], None),
     ]
     for label, row, ratio in rows:
         if row is None:
-            print(f"{label:<26} | skipped (nginx missing)")
+            print(f"{label:<24} | skipped (nginx missing)")
             continue
-        shown = f"{ratio:.3f}x" if ratio is not None else ""
         bad = row["non_2xx_3xx"] or row["socket_errors"]
         flag = f"  !! non-2xx {row['non_2xx_3xx']}, sockets: {row['socket_errors']}" if bad else ""
         print(
-            f"{label:<26} | {row['rps']:>9.1f} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} "
-            f"{row['server_rss_mb']:>7.1f} | {shown}{flag}"
+            f"{label:<24} | {row['rps']:>9.1f} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} "
+            f"{row['server_rss_mb']:>7.1f} | {_num(ratio, '.3f')}{'x' if ratio else ''}{flag}"
         )
     if "app_ratio" in http:
         print(
-            f"   goal: app >= {GOAL_HTTP:.2f}x nginx (production config) -> "
-            f"{verdict(http['app_ratio'] >= GOAL_HTTP)} ({http['app_ratio']:.3f}x)"
+            f"   goal: app >= {GOAL_HTTP:.2f}x nginx's req/s (production config) "
+            f"-> {verdict(http['app_ratio'] >= GOAL_HTTP)} ({http['app_ratio']:.3f}x)"
         )
-    print()
+
+
+def print_table(results: dict) -> None:
+    mode = "QUICK" if QUICK else "full"
+    print(f"\n== Benchmarks ({mode}; {os.cpu_count()} CPUs; figures are ratios to the anchor) ==\n")
+    if "import" in results:
+        print_imports(results["import"])
+        print()
+    if "http" in results:
+        print_http(results["http"])
+        print()
 
 
 def tool_version(cmd: list[str]) -> str:
@@ -633,8 +680,10 @@ def main() -> int:
         },
     }
     try:
-        results["import"] = bench_imports(tools["hugo"], tmp)
-        results["http"] = bench_http(tools["wrk"], tools["nginx"], tmp)
+        if ONLY in ("", "import"):
+            results["import"] = bench_imports(tools["hugo"], tmp)
+        if ONLY in ("", "http"):
+            results["http"] = bench_http(tools["wrk"], tools["nginx"], tmp)
         if PROFILE:
             results["import_profile"] = profile_import(tmp)
     finally:
