@@ -1,0 +1,179 @@
+"""The blog's lists, feeds, sitemap and redirects."""
+
+import xml.etree.ElementTree as ET
+from urllib.parse import urlsplit
+
+import pytest
+from django.test.utils import CaptureQueriesContext
+from django.db import connection
+
+from ketamine_association.articles.images import ImageStore
+from ketamine_association.articles.models import Article, Redirect
+from ketamine_association.articles.services import article_import_paths
+
+from .factories import article_text, write
+
+pytestmark = pytest.mark.django_db
+
+
+def many(tmp_path, images, count, *, start=0):
+    for n in range(start, start + count):
+        text = article_text(f"generated-{n:03d}")
+        text = text.replace('"2026-02-03"', f'"2026-{1 + n % 10:02d}-{1 + n % 28:02d}"')
+        text = text.replace('"PATIENT_EDUCATION"', '"CLINICAL_RESEARCH"' if n % 3 == 0 else '"PATIENT_EDUCATION"')
+        text = text.replace('tags: ["options", "questions"]', f'tags: ["options", "batch {n % 4}"]')
+        if n % 2:
+            text = text.replace('audience: "patients"', 'audience: "practitioners"')
+        write(tmp_path / f"g{n:03d}.md", text)
+    article_import_paths(paths=[tmp_path], images=images)
+
+
+def listed(client, path):
+    """Every article slug a paginated list shows, page by page."""
+    slugs, page = [], 1
+    while True:
+        response = client.get(path, {"page": page})
+        assert response.status_code == 200
+        found = [a.slug for a in response.context["articles"]]
+        slugs.extend(found)
+        if not response.context["page_obj"].has_next():
+            return slugs
+        page += 1
+
+
+def test_blog_index_pages_have_no_gaps_or_repeats(client, tmp_path, images):
+    many(tmp_path, images, 30)
+    slugs = listed(client, "/blog")
+    assert len(slugs) == len(set(slugs)) == 30
+    expected = list(Article.objects.order_by("-published_at", "slug").values_list("slug", flat=True))
+    assert slugs == expected
+    page2 = client.get("/blog", {"page": 2}).content.decode()
+    assert '<link rel="canonical" href="https://ketamineassociation.test/blog?page=2">' in page2
+    assert len(client.get("/blog").context["articles"]) == 12
+
+
+@pytest.mark.parametrize(
+    ("path", "where"),
+    [
+        ("/blog/category/clinical-research", {"category": "CLINICAL_RESEARCH"}),
+        ("/blog/category/patient-education", {"category": "PATIENT_EDUCATION"}),
+        ("/blog/audience/patients", {"audience": "patients"}),
+        ("/blog/audience/practitioners", {"audience": "practitioners"}),
+        ("/blog/tag/batch-1", {"tag_set__slug": "batch-1"}),
+        ("/blog/tag/options", {"tag_set__slug": "options"}),
+    ],
+)
+def test_each_list_shows_exactly_its_articles(client, tmp_path, images, path, where):
+    many(tmp_path, images, 26)
+    expected = set(Article.objects.filter(**where).values_list("slug", flat=True))
+    assert expected
+    shown = listed(client, path)
+    assert len(shown) == len(set(shown))
+    assert set(shown) == expected
+
+
+@pytest.mark.parametrize("path", ["/blog", "/blog/category/clinical-research", "/blog/tag/options", "/blog/audience/patients", "/"])
+def test_list_pages_keep_a_constant_number_of_queries(client, tmp_path, images, path):
+    many(tmp_path / "few", images, 3)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(path).status_code == 200
+    many(tmp_path / "more", images, 40, start=100)
+    with CaptureQueriesContext(connection) as more:
+        assert client.get(path).status_code == 200
+    assert len(more) == len(few) <= 6
+
+
+def test_article_page_query_count_is_bounded(client, tmp_path, images, django_assert_max_num_queries):
+    many(tmp_path, images, 20)
+    with django_assert_max_num_queries(8):
+        assert client.get("/blog/generated-003").status_code == 200
+
+
+def test_unknown_category_identifier_gets_derived_name_and_slug(client, tmp_path, images):
+    text = article_text("new-category").replace('"PATIENT_EDUCATION"', '"COMMUNITY_VOICES"')
+    article_import_paths(paths=[write(tmp_path / "n.md", text)], images=images)
+    response = client.get("/blog/category/community-voices")
+    assert response.status_code == 200
+    assert b"<h1>Community Voices</h1>" in response.content
+
+
+def test_feeds_parse_with_absolute_links(client, tmp_path, images):
+    many(tmp_path, images, 5)
+    for path in ("/blog/feed.xml", "/blog/category/clinical-research/feed.xml"):
+        root = ET.fromstring(client.get(path).content)
+        items = root.findall("./channel/item")
+        assert items
+        for item in items:
+            assert item.findtext("link").startswith("https://ketamineassociation.test/blog/")
+            assert item.findtext("description").startswith("A short, plain guide")
+    atom = ET.fromstring(client.get("/blog/atom.xml").content)
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    entries = atom.findall("a:entry", ns)
+    assert len(entries) == 5
+    assert all(e.find("a:link", ns).get("href").startswith("https://") for e in entries)
+    assert ET.fromstring(client.get("/blog/category/patient-education/atom.xml").content) is not None
+    html = client.get("/blog").content.decode()
+    assert 'rel="alternate" type="application/rss+xml"' in html and 'type="application/atom+xml"' in html
+
+
+def sitemap_urls(client, path="/sitemap.xml"):
+    root = ET.fromstring(client.get(path).content)
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    return root, [loc.text for loc in root.findall(".//s:loc", ns)]
+
+
+def test_sitemap_lists_everything_and_every_url_answers_200(client, tmp_path, images):
+    many(tmp_path, images, 5)
+    root, urls = sitemap_urls(client)
+    assert root.tag.endswith("urlset")
+    paths = [urlsplit(u).path for u in urls]
+    assert "/blog/generated-001" in paths and "/blog/category/clinical-research" in paths
+    assert "/blog/tag/options" in paths and "/blog/audience/patients" in paths and "/" in paths
+    for path in paths:
+        assert client.get(path).status_code == 200, path
+    assert b"<lastmod>" in client.get("/sitemap.xml").content
+    robots = client.get("/robots.txt").content.decode()
+    assert "Sitemap: https://ketamineassociation.test/sitemap.xml" in robots
+
+
+def test_sitemap_becomes_an_index_above_the_limit(client, tmp_path, images, settings):
+    many(tmp_path, images, 12)
+    settings.SITEMAP_LIMIT = 5
+    root, sections = sitemap_urls(client)
+    assert root.tag.endswith("sitemapindex")
+    seen = []
+    for url in sections:
+        parts = urlsplit(url)
+        _, urls = sitemap_urls(client, parts.path + (f"?{parts.query}" if parts.query else ""))
+        assert 0 < len(urls) <= 5
+        seen.extend(urls)
+    assert len(seen) == len(set(seen))
+    assert sum("/blog/generated-" in u for u in seen) == 12
+
+
+def test_renamed_slug_redirects_once(client, tmp_path, images):
+    path = write(tmp_path / "r.md", article_text("old-name"))
+    article_import_paths(paths=[path], images=images)
+    write(path, article_text("old-name").replace('slug: "old-name"', 'slug: "new-name"'))
+    report = article_import_paths(paths=[path], images=images)
+    assert report.outcomes[0].status == "updated"
+    assert Article.objects.count() == 1
+    response = client.get("/blog/old-name")
+    assert response.status_code == 301 and response["Location"] == "/blog/new-name"
+    assert client.get("/blog/new-name").status_code == 200
+    assert Redirect.objects.get().source == "rename"
+
+
+def test_redirect_from_in_frontmatter(client, tmp_path, images):
+    text = article_text("kept").replace("tags:", 'redirectFrom: ["/old/page", "/blog/older-kept"]\ntags:')
+    article_import_paths(paths=[write(tmp_path / "k.md", text)], images=images)
+    for old in ("/old/page", "/blog/older-kept"):
+        response = client.get(old)
+        assert response.status_code == 301 and response["Location"] == "/blog/kept"
+
+
+def test_corpus_research_short_link_lists_the_seed(client, corpus_dir, corpus_images, images):
+    article_import_paths(paths=[corpus_dir], images=ImageStore(source=corpus_images, root=images.root))
+    response = client.get("/blog/category/research")
+    assert response.status_code == 301 and response["Location"] == "/blog/category/clinical-research"
+    assert "science-of-hope-ketamine-brain" in listed(client, "/blog/category/clinical-research")
