@@ -90,31 +90,51 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return _cached_response(entry)
 
 
-def _list_page(request: HttpRequest, queryset, *, heading: str, intro: str, **extra):
-    """A numbered page of article cards; page 2..n have their own canonical URL."""
+def page_url(base: str, number: int) -> str:
+    return base if number == 1 else f"{base}/page/{number}"
+
+
+def _list_page(
+    request: HttpRequest, queryset, *, base: str, page: int, heading: str, intro: str, **extra
+) -> HttpResponse:
+    """A numbered page of article cards. Pages live at <base>/page/<n>: real paths, so each
+    has its own canonical URL and a static export can hold every one of them."""
+    if "page" in request.GET:  # the old ?page=N form
+        try:
+            return redirect(page_url(base, max(1, int(request.GET["page"]))), permanent=True)
+        except ValueError:
+            return redirect(base, permanent=True)
+    if page == 1 and request.path != base:
+        return redirect(base, permanent=True)
+    paginator = Paginator(queryset, PAGE_SIZE)
+    if page < 1 or page > paginator.num_pages:
+        raise Http404("No such page.")
+    page_obj = paginator.page(page)
     now = timezone.now()
-    page_obj = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    canonical = absolute(request.path)
-    if page_obj.number > 1:
-        canonical += f"?page={page_obj.number}"
     context = {
         "page_obj": page_obj,
         "articles": page_obj.object_list,
+        "page_links": [(n, page_url(base, n)) for n in paginator.page_range],
+        "previous_url": page_url(base, page - 1) if page_obj.has_previous() else "",
+        "next_url": page_url(base, page + 1) if page_obj.has_next() else "",
         "categories": selectors.category_list(now=now),
         "audiences": Audience.choices,
         "heading": heading,
         "intro": intro,
-        "canonical": canonical,
+        "canonical": absolute(page_url(base, page)),
+        "base": base,
         **extra,
     }
     return render(request, "articles/list.html", context)
 
 
 @require_safe
-def article_index(request: HttpRequest) -> HttpResponse:
+def article_index(request: HttpRequest, page: int = 1) -> HttpResponse:
     return _list_page(
         request,
         selectors.article_list_published(now=timezone.now()),
+        base="/blog",
+        page=page,
         heading="All articles",
         intro="Evidence-based articles for patients and practitioners, newest first.",
         feed_url="/blog/feed.xml",
@@ -122,16 +142,18 @@ def article_index(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def category_detail(request: HttpRequest, slug: str, page: int = 1) -> HttpResponse:
     now = timezone.now()
     category, exact = selectors.category_for_slug(slug=slug, now=now)
     if category is None:
         raise Http404("No such category.")
     if not exact:
-        return redirect(category.get_absolute_url(), permanent=True)
+        return redirect(page_url(category.get_absolute_url(), page), permanent=True)
     return _list_page(
         request,
         selectors.article_list_published(now=now, category=category.code),
+        base=category.get_absolute_url(),
+        page=page,
         heading=category.name,
         intro=category.description,
         current_category=category,
@@ -140,13 +162,15 @@ def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
-def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def tag_detail(request: HttpRequest, slug: str, page: int = 1) -> HttpResponse:
     tag = selectors.tag_get(slug=slug)
     if tag is None:
         raise Http404("No such tag.")
     return _list_page(
         request,
         selectors.article_list_published(now=timezone.now(), tag=tag),
+        base=tag.get_absolute_url(),
+        page=page,
         heading=f"Tagged “{tag.name}”",
         intro=f"Articles about {tag.name}.",
     )
@@ -159,12 +183,14 @@ AUDIENCE_INTROS = {
 
 
 @require_safe
-def audience_detail(request: HttpRequest, audience: str) -> HttpResponse:
+def audience_detail(request: HttpRequest, audience: str, page: int = 1) -> HttpResponse:
     if audience not in Audience.values:
         raise Http404("No such audience.")
     return _list_page(
         request,
         selectors.article_list_published(now=timezone.now(), audience=audience),
+        base=f"/blog/audience/{audience}",
+        page=page,
         heading=f"For {Audience(audience).label.lower()}",
         intro=AUDIENCE_INTROS[audience],
         current_audience=audience,

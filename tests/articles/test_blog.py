@@ -4,8 +4,8 @@ import xml.etree.ElementTree as ET
 from urllib.parse import urlsplit
 
 import pytest
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from ketamine_association.articles.images import ImageStore
 from ketamine_association.articles.models import Article, Redirect
@@ -20,7 +20,9 @@ def many(tmp_path, images, count, *, start=0):
     for n in range(start, start + count):
         text = article_text(f"generated-{n:03d}")
         text = text.replace('"2026-02-03"', f'"2026-{1 + n % 10:02d}-{1 + n % 28:02d}"')
-        text = text.replace('"PATIENT_EDUCATION"', '"CLINICAL_RESEARCH"' if n % 3 == 0 else '"PATIENT_EDUCATION"')
+        text = text.replace(
+            '"PATIENT_EDUCATION"', '"CLINICAL_RESEARCH"' if n % 3 == 0 else '"PATIENT_EDUCATION"'
+        )
         text = text.replace('tags: ["options", "questions"]', f'tags: ["options", "batch {n % 4}"]')
         if n % 2:
             text = text.replace('audience: "patients"', 'audience: "practitioners"')
@@ -29,27 +31,31 @@ def many(tmp_path, images, count, *, start=0):
 
 
 def listed(client, path):
-    """Every article slug a paginated list shows, page by page."""
-    slugs, page = [], 1
-    while True:
-        response = client.get(path, {"page": page})
-        assert response.status_code == 200
-        found = [a.slug for a in response.context["articles"]]
-        slugs.extend(found)
-        if not response.context["page_obj"].has_next():
-            return slugs
-        page += 1
+    """Every article slug a paginated list shows, following its "next" pages."""
+    slugs = []
+    while path:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        slugs.extend(a.slug for a in response.context["articles"])
+        path = response.context["next_url"]
+    return slugs
 
 
 def test_blog_index_pages_have_no_gaps_or_repeats(client, tmp_path, images):
     many(tmp_path, images, 30)
     slugs = listed(client, "/blog")
     assert len(slugs) == len(set(slugs)) == 30
-    expected = list(Article.objects.order_by("-published_at", "slug").values_list("slug", flat=True))
+    expected = list(
+        Article.objects.order_by("-published_at", "slug").values_list("slug", flat=True)
+    )
     assert slugs == expected
-    page2 = client.get("/blog", {"page": 2}).content.decode()
-    assert '<link rel="canonical" href="https://ketamineassociation.test/blog?page=2">' in page2
+    page2 = client.get("/blog/page/2").content.decode()
+    assert '<link rel="canonical" href="https://ketamineassociation.test/blog/page/2">' in page2
     assert len(client.get("/blog").context["articles"]) == 12
+    assert client.get("/blog/page/1")["Location"] == "/blog"
+    assert client.get("/blog", {"page": "3"})["Location"] == "/blog/page/3"
+    assert client.get("/blog/page/4").status_code == 404
+    assert client.get("/blog/page/0").status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -72,7 +78,16 @@ def test_each_list_shows_exactly_its_articles(client, tmp_path, images, path, wh
     assert set(shown) == expected
 
 
-@pytest.mark.parametrize("path", ["/blog", "/blog/category/clinical-research", "/blog/tag/options", "/blog/audience/patients", "/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/blog",
+        "/blog/category/clinical-research",
+        "/blog/tag/options",
+        "/blog/audience/patients",
+        "/",
+    ],
+)
 def test_list_pages_keep_a_constant_number_of_queries(client, tmp_path, images, path):
     many(tmp_path / "few", images, 3)
     with CaptureQueriesContext(connection) as few:
@@ -83,7 +98,9 @@ def test_list_pages_keep_a_constant_number_of_queries(client, tmp_path, images, 
     assert len(more) == len(few) <= 6
 
 
-def test_article_page_query_count_is_bounded(client, tmp_path, images, django_assert_max_num_queries):
+def test_article_page_query_count_is_bounded(
+    client, tmp_path, images, django_assert_max_num_queries
+):
     many(tmp_path, images, 20)
     with django_assert_max_num_queries(8):
         assert client.get("/blog/generated-003").status_code == 200
@@ -111,9 +128,14 @@ def test_feeds_parse_with_absolute_links(client, tmp_path, images):
     entries = atom.findall("a:entry", ns)
     assert len(entries) == 5
     assert all(e.find("a:link", ns).get("href").startswith("https://") for e in entries)
-    assert ET.fromstring(client.get("/blog/category/patient-education/atom.xml").content) is not None
+    assert (
+        ET.fromstring(client.get("/blog/category/patient-education/atom.xml").content) is not None
+    )
     html = client.get("/blog").content.decode()
-    assert 'rel="alternate" type="application/rss+xml"' in html and 'type="application/atom+xml"' in html
+    assert (
+        'rel="alternate" type="application/rss+xml"' in html
+        and 'type="application/atom+xml"' in html
+    )
 
 
 def sitemap_urls(client, path="/sitemap.xml"):
@@ -165,7 +187,9 @@ def test_renamed_slug_redirects_once(client, tmp_path, images):
 
 
 def test_redirect_from_in_frontmatter(client, tmp_path, images):
-    text = article_text("kept").replace("tags:", 'redirectFrom: ["/old/page", "/blog/older-kept"]\ntags:')
+    text = article_text("kept").replace(
+        "tags:", 'redirectFrom: ["/old/page", "/blog/older-kept"]\ntags:'
+    )
     article_import_paths(paths=[write(tmp_path / "k.md", text)], images=images)
     for old in ("/old/page", "/blog/older-kept"):
         response = client.get(old)
@@ -173,7 +197,11 @@ def test_redirect_from_in_frontmatter(client, tmp_path, images):
 
 
 def test_corpus_research_short_link_lists_the_seed(client, corpus_dir, corpus_images, images):
-    article_import_paths(paths=[corpus_dir], images=ImageStore(source=corpus_images, root=images.root))
+    article_import_paths(
+        paths=[corpus_dir], images=ImageStore(source=corpus_images, root=images.root)
+    )
     response = client.get("/blog/category/research")
-    assert response.status_code == 301 and response["Location"] == "/blog/category/clinical-research"
+    assert (
+        response.status_code == 301 and response["Location"] == "/blog/category/clinical-research"
+    )
     assert "science-of-hope-ketamine-brain" in listed(client, "/blog/category/clinical-research")
