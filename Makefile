@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run install migrate demo test test-sqlite test-postgres lint format bench browser-deps clean
+.PHONY: run install migrate demo test lint format bench test-deps clean
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,13 +25,16 @@ run: demo
 	@echo "Serving on http://127.0.0.1:$(PORT)/"
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
-# Debian's chromium drives the browser tests (never `playwright install`).
-browser-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq chromium >/dev/null; \
-	  else echo "Install Debian's chromium (sudo apt-get install chromium) for the browser tests"; fi; }
+# Debian's chromium drives the browser tests (never `playwright install`); nginx serves the
+# static export in its test. Installed when missing and we are root; otherwise those tests skip.
+TEST_PACKAGES := chromium nginx
+test-deps:
+	@missing=""; for p in $(TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "Install$$missing (sudo apt-get install$$missing) for the browser and export tests"; fi; fi
 
-test: install browser-deps
+test: install test-deps
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install

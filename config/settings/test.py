@@ -10,7 +10,7 @@ DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 SITE_URL = "https://ketamineassociation.test"
-ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost", "ketamineassociation.test"]
 ARTICLE_IMAGES_ROOT = Path(
     os.environ.get("ARTICLE_IMAGES_ROOT", tempfile.mkdtemp(prefix="ka-test-images-"))
 )

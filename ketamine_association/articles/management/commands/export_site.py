@@ -1,0 +1,33 @@
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from ketamine_association.articles.export import site_export, site_paths
+
+
+class Command(BaseCommand):
+    help = (
+        "Write every public page of the blog as static files (a second run rewrites only changes)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("directory", type=Path)
+
+    def handle(self, *args, directory: Path, **options):
+        if directory.exists() and not directory.is_dir():
+            raise CommandError(f"{directory} exists and is not a folder", returncode=2)
+        total = len(site_paths())
+        with tqdm(
+            total=total, unit="page", file=sys.stderr, disable=not sys.stderr.isatty()
+        ) as bar:
+            report = site_export(directory=directory, on_progress=lambda _p: bar.update(1))
+        for path, status in report.failed:
+            self.stderr.write(f"  {path}: answered {status}, not exported")
+        self.stdout.write(
+            f"{report.pages} files in {directory}: {report.written} written, "
+            f"{report.unchanged} unchanged, {report.removed} removed"
+        )
+        if report.failed:
+            raise CommandError(f"{len(report.failed)} page(s) could not be exported", returncode=1)
