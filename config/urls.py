@@ -4,6 +4,8 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("ketamine_association.articles.urls")),
+    path("", include("ketamine_association.directory.urls")),
+    path("", include("ketamine_association.newsletter.urls")),
     path("", include("ketamine_association.core.urls")),
 ]
 
