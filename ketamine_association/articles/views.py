@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
+from ketamine_association.core.pagecache import MARKER as PAGE_CACHE_MARKER
+
 from . import selectors
 from .categories import Category
 from .choices import Audience
@@ -35,6 +37,7 @@ def _cached_response(entry: dict) -> HttpResponse:
     response["ETag"] = entry["etag"]
     response["Last-Modified"] = entry["last_modified"]
     response["Cache-Control"] = "public, max-age=60, stale-while-revalidate=600"
+    response[PAGE_CACHE_MARKER] = "1"  # the WSGI page cache may serve it whole next time
     return response
 
 
