@@ -10,7 +10,7 @@ import datetime as dt
 import difflib
 import re
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .categories import category_code_for_slug
 from .choices import (
@@ -64,6 +64,15 @@ class SiteKnowledge:
     image_exists: Callable[[str], bool]
     path_served: Callable[[str], bool]
     categories: Collection[str] = ()
+    image_alternative: Callable[[str], str] = lambda _url: ""
+    _suggestions: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def closest_slug(self, slug: str) -> str:
+        """The existing slug nearest to a dead one; remembered, since dead links repeat."""
+        if slug not in self._suggestions:
+            self._suggestions[slug] = closest(slug, self.slugs)
+        return self._suggestions[slug]
+
     image_alternative: Callable[[str], str] = lambda _url: ""
 
 
@@ -154,7 +163,7 @@ def analyse(
                     Severity.ERROR,
                     f"link to {href} names no heading of this article",
                     link.line,
-                    f"#{closest(href[1:], ids)}" if closest(href[1:], ids) else "",
+                    f"#{near}" if (near := closest(href[1:], ids)) else "",
                 )
         elif href.startswith("/") and not href.startswith("//"):
             path = href.split("#", 1)[0].split("?", 1)[0]
@@ -170,7 +179,7 @@ def analyse(
             elif path.startswith("/blog/") and path.count("/") == 2:
                 slug = path.removeprefix("/blog/").rstrip("/")
                 if slug not in site.slugs:
-                    near = closest(slug, site.slugs)
+                    near = site.closest_slug(slug)
                     add(
                         "internal-link-dead",
                         Severity.ERROR,
@@ -193,7 +202,7 @@ def analyse(
 
     for index, slug in enumerate(meta.related_articles):
         if slug not in site.slugs:
-            near = closest(slug, site.slugs)
+            near = site.closest_slug(slug)
             add(
                 "related-missing",
                 Severity.WARNING,

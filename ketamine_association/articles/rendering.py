@@ -134,6 +134,25 @@ _TAG_RE = re.compile(r"<[^>]+>")
 _DIGIT_RE = re.compile(r"\d")
 
 
+_TABLE_OPEN_RE = re.compile(r"<table>")
+
+
+def _scroll_region():
+    """Wide tables scroll sideways on a phone inside a region a keyboard can reach and a
+    screen reader can name."""
+    count = 0
+
+    def wrap(_match: re.Match) -> str:
+        nonlocal count
+        count += 1
+        return (
+            f'<div class="table-scroll" role="region" tabindex="0" aria-label="Table {count}">'
+            "<table>"
+        )
+
+    return wrap
+
+
 def sanitize(fragment: str) -> str:
     """The nh3 allow-list: no script, no on* attributes, no javascript:/data: URLs."""
     return _CLEANER.clean(fragment)
@@ -242,6 +261,7 @@ def render_markdown(body: str, *, first_line: int = 1) -> RenderedArticle:
     text = " ".join(html.unescape(_TAG_RE.sub(" ", clean)).split())
     words = len(WORD_RE.findall(text))
     out = _SOURCEPOS_RE.sub("", out).replace("<img ", '<img loading="lazy" decoding="async" ')
+    out = _TABLE_OPEN_RE.sub(_scroll_region(), out).replace("</table>", "</table></div>")
     return RenderedArticle(
         html=out.strip(),
         headline=headline,

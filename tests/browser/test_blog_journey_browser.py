@@ -11,7 +11,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.corpus]
 
 
 def test_home_search_result_category_feed(page, site, corpus_dir, corpus_images, images):
-    article_import_paths(paths=[corpus_dir], images=ImageStore(source=corpus_images, root=images.root))
+    article_import_paths(
+        paths=[corpus_dir], images=ImageStore(source=corpus_images, root=images.root)
+    )
     page.goto(f"{site}/")
     page.get_by_label("Search articles").fill("neuroplastic brain")
     page.get_by_label("Search articles").press("Enter")
@@ -26,7 +28,9 @@ def test_home_search_result_category_feed(page, site, corpus_dir, corpus_images,
     page.locator(".article-header a.badge").click()
     page.wait_for_url("**/blog/category/**")
     assert page.locator("h1").count() == 1
-    feed = page.locator('link[rel="alternate"][type="application/rss+xml"]').last.get_attribute("href")
+    feed = page.locator('link[rel="alternate"][type="application/rss+xml"]').last.get_attribute(
+        "href"
+    )
     assert feed.endswith("/feed.xml")
     response = page.request.get(f"{site}{feed}")
     assert response.ok

@@ -1,0 +1,53 @@
+"""A reader in a real browser: sign up, open the confirmation link from the email the SMTP
+server received, confirm, then unsubscribe from the link in the welcome email."""
+
+import re
+from urllib.parse import urlsplit
+
+import pytest
+
+from ketamine_association.newsletter.models import Subscriber
+from tests.newsletter.smtp import SmtpSink
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def smtp(settings):
+    with SmtpSink() as sink:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        settings.EMAIL_TIMEOUT = 10
+        yield sink.recorder
+
+
+def link(received, pattern: str, site: str) -> str:
+    url = re.search(rf"https?://\S*{pattern}\S*", received.part("plain")).group(0)
+    return site + urlsplit(url).path
+
+
+def test_sign_up_confirm_and_unsubscribe(page, site, smtp):
+    page.goto(f"{site}/newsletter")
+    page.get_by_label("Email address").fill("browser@example.org")
+    page.get_by_label("First name (optional)").fill("Robin")
+    page.get_by_label("Research").check()
+    page.get_by_role("button", name="Subscribe").click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "Check your inbox"
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+    [confirmation] = smtp.to("browser@example.org")
+    page.goto(link(confirmation, "/newsletter/confirm/", site))
+    assert Subscriber.objects.get().status == "pending"  # opening the link confirms nothing
+    page.get_by_role("button", name="Yes, subscribe me").click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "You are subscribed"
+    assert Subscriber.objects.get().status == "confirmed"
+
+    welcome = smtp.to("browser@example.org")[-1]
+    page.goto(link(welcome, "/newsletter/unsubscribe/", site))
+    page.get_by_role("button", name="Unsubscribe").click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "You are unsubscribed"
+    assert Subscriber.objects.get().status == "unsubscribed"
