@@ -14,6 +14,7 @@ import secrets
 import shutil
 import signal
 import socket
+import sqlite3
 import string
 import subprocess
 import sys
@@ -35,6 +36,7 @@ PROFILE = os.environ.get("BENCH_PROFILE", "") not in ("", "0")
 ONLY = os.environ.get("BENCH_ONLY", "")  # "import" or "http": one part, while developing
 LINKS = os.environ.get("BENCH_LINKS", "copy")  # or "literal": see generate_articles
 KEEP = os.environ.get("BENCH_KEEP", "") not in ("", "0")
+IMPORT_TIMEOUT = float(os.environ.get("BENCH_IMPORT_TIMEOUT", "1800"))
 SIZES = (300, 1_000) if QUICK else (1_000, 10_000)
 WRK_SECONDS = 3 if QUICK else 10
 WRK_THREADS, WRK_CONNECTIONS = 2, 32
@@ -115,6 +117,7 @@ class Measured:
     peak_mb: float
     stdout: str
     stderr: str
+    timed_out: bool = False
 
 
 def log(message: str) -> None:
@@ -151,26 +154,50 @@ def child_env(**extra: str) -> dict[str, str]:
 
 
 def measure(cmd: list[str], *, env: dict[str, str] | None = None, cwd: Path = ROOT) -> Measured:
-    """Wall clock and peak RSS of one command, from a fresh process; fails on a non-zero exit."""
+    """Wall clock and peak RSS of one command, from a fresh process; fails on a non-zero exit.
+
+    Past IMPORT_TIMEOUT seconds the command is killed: the result is then a bound (`timed_out`)
+    and its peak is the largest RSS sampled from /proc while it ran.
+    """
     timer = "/usr/bin/time"
-    with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
+    with (
+        tempfile.NamedTemporaryFile("r", suffix=".time") as report,
+        tempfile.TemporaryFile("w+") as out,
+        tempfile.TemporaryFile("w+") as err,
+    ):
         if os.access(timer, os.X_OK):
             full = [timer, "-v", "-o", report.name, *cmd]
         else:
             full = [sys.executable, "-c", RUSAGE_WRAPPER, *cmd]
         start = time.perf_counter()
-        proc = subprocess.run(full, env=env, cwd=cwd, capture_output=True, text=True, check=False)
+        proc = subprocess.Popen(
+            full, env=env, cwd=cwd, stdout=out, stderr=err, text=True, start_new_session=True
+        )
+        sampled_kb, timed_out = 0, False
+        while proc.poll() is None:
+            sampled_kb = max([sampled_kb, *map(_rss_kb, _process_tree(proc.pid))])
+            if time.perf_counter() - start > IMPORT_TIMEOUT:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+                timed_out = True
+                break
+            time.sleep(0.5)
         seconds = time.perf_counter() - start
-        if proc.returncode != 0:
-            raise RuntimeError(f"{cmd[0]} exited {proc.returncode}:\n{proc.stderr[-3000:]}")
-        if full[0] == timer:
-            match = re.search(r"Maximum resident set size \(kbytes\): (\d+)", report.read())
-            peak_kb = int(match.group(1)) if match else 0
-            stderr = proc.stderr
-        else:
-            *lines, last = proc.stderr.rstrip("\n").split("\n")
-            peak_kb, stderr = int(last), "\n".join(lines)
-    return Measured(seconds, peak_kb / 1024, proc.stdout, stderr)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+        report_text = report.read()
+    if timed_out:
+        return Measured(seconds, sampled_kb / 1024, stdout, stderr, timed_out=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{cmd[0]} exited {proc.returncode}:\n{stderr[-3000:]}")
+    if full[0] == timer:
+        match = re.search(r"Maximum resident set size \(kbytes\): (\d+)", report_text)
+        peak_kb = int(match.group(1)) if match else sampled_kb
+    else:
+        *lines, last = stderr.rstrip("\n").split("\n")
+        peak_kb, stderr = int(last), "\n".join(lines)
+    return Measured(seconds, peak_kb / 1024, stdout, stderr)
 
 
 def manage(var_dir: Path, *args: str, settings: str = "config.settings.local", **env: str) -> str:
@@ -322,14 +349,22 @@ def bench_import_ours(articles: Path, count: int, work: Path) -> dict:
     env = child_env(VAR_DIR=str(var_dir), DJANGO_SETTINGS_MODULE="config.settings.local", DEBUG="0")
     cmd = [str(PYTHON), "manage.py", "import_articles", str(articles)]
     run = measure([*cmd, "--images", str(CORPUS_IMAGES), "--json"], env=env)
-    report = json.loads(run.stdout)
+    if run.timed_out:
+        # Each file commits on its own: the rows stored so far give the rate until the timeout.
+        with sqlite3.connect(var_dir / "db.sqlite3") as db:
+            (done,) = db.execute("SELECT count(*) FROM articles_article").fetchone()
+        log(f"import stopped after {run.seconds:.0f} s (BENCH_IMPORT_TIMEOUT): {done} imported")
+        report = {"imported": done, "failed": [], "findings": []}
+    else:
+        report = json.loads(run.stdout)
     return {
         "seconds": round(run.seconds, 3),
-        "pages_per_s": round(count / run.seconds, 1),
+        "pages_per_s": round(report["imported"] / run.seconds, 1),
         "peak_mb": round(run.peak_mb, 1),
         "imported": report["imported"],
         "failed": len(report["failed"]),
         "findings": len(report["findings"]),
+        "timed_out": run.timed_out,
     }
 
 
@@ -348,6 +383,7 @@ def bench_hugo(hugo: str, articles: Path, count: int, work: Path) -> dict:
         "pages_per_s": round(count / run.seconds, 1),
         "peak_mb": round(run.peak_mb, 1),
         "pages_built": built,
+        "timed_out": run.timed_out,
     }
 
 
@@ -391,12 +427,16 @@ def profile_import(tmp: Path) -> str:
         check=True,
     )
     text = StringIO()
-    stats = pstats.Stats(str(prof), stream=text).strip_dirs()
+    stats = pstats.Stats(str(prof), stream=text)
     text.write(f"import_articles on {count:,} files: top 10 by cumulative time\n")
     stats.sort_stats("cumulative").print_stats(10)
+    text.write("\nour code only (ketamine_association/), top 15 by cumulative time\n")
+    stats.sort_stats("cumulative").print_stats("ketamine_association/", 15)
     text.write("\ntop 15 by own time\n")
     stats.sort_stats("tottime").print_stats(15)
-    return text.getvalue()
+    # Shorter paths: relative to the project, the venv's site-packages, the standard library.
+    report = text.getvalue().replace(f"{ROOT}/", "")
+    return re.sub(r"\S*/(?:site-packages|lib/python3\.\d+)/", "", report)
 
 
 # --------------------------------------------------------------------------- 2. page vs nginx
@@ -583,7 +623,13 @@ def print_imports(rows: list[dict]) -> None:
             f"{_num(row.get('memory_ratio'), '.3f'):>8}x | "
             f"{ours['seconds']:>7.2f} {_num(hugo.get('seconds'), '.2f'):>7}"
         )
-        if ours["failed"] or ours["imported"] != row["articles"]:
+        if ours["timed_out"]:
+            print(
+                f"   !! ours stopped at BENCH_IMPORT_TIMEOUT after {ours['seconds']:.0f} s with "
+                f"{ours['imported']:,} of {row['articles']:,} imported: p/s is the rate so far "
+                "(an upper bound), MB the largest RSS sampled"
+            )
+        elif ours["failed"] or ours["imported"] != row["articles"]:
             print(f"   !! ours imported {ours['imported']}, failed {ours['failed']}")
         if hugo and hugo["pages_built"] != row["articles"]:
             print(f"   !! hugo built {hugo['pages_built']} article pages")
@@ -635,7 +681,9 @@ def print_http(http: dict | None) -> None:
 
 def print_table(results: dict) -> None:
     mode = "QUICK" if QUICK else "full"
-    print(f"\n== Benchmarks ({mode}; {os.cpu_count()} CPUs; figures are ratios to the anchor) ==\n")
+    machine = results["machine"]
+    print(f"\n== Benchmarks ({mode}; {machine['cpus']} CPUs; figures are ratios to the anchor) ==")
+    print(f"load average (1 min) at start {machine['load_start']}, at end {machine['load_end']}\n")
     if "import" in results:
         print_imports(results["import"])
         print()
@@ -663,6 +711,7 @@ def main() -> int:
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "machine": {
             "cpus": os.cpu_count(),
+            "load_start": round(os.getloadavg()[0], 2),
             "platform": platform.platform(),
             "python": platform.python_version(),
             "hugo": tool_version([tools["hugo"], "version"]) if tools["hugo"] else None,
@@ -687,6 +736,7 @@ def main() -> int:
         if PROFILE:
             results["import_profile"] = profile_import(tmp)
     finally:
+        results["machine"]["load_end"] = round(os.getloadavg()[0], 2)
         if KEEP:
             log(f"kept {tmp}")
         else:
@@ -695,6 +745,8 @@ def main() -> int:
     if PROFILE:
         print(results["import_profile"])
     OUT.mkdir(parents=True, exist_ok=True)
+    if PROFILE:
+        (OUT / "import_profile.txt").write_text(results["import_profile"])
     (OUT / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     print(f"written: {(OUT / 'results.json').relative_to(ROOT)}")
     return 0

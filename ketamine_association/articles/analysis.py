@@ -85,7 +85,13 @@ def stated_minutes(value: str | int | None) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def closest(value: str, options: Collection[str]) -> str:
+def closest(value: str, options: Collection[str], *, limit: int = 300) -> str:
+    """The option most like `value` (difflib), among the `limit` options that share the most
+    words with it, so suggesting stays fast with tens of thousands of slugs."""
+    if len(options) > limit:
+        words = set(re.split(r"[-_\s]+", value))
+        scored = sorted(options, key=lambda o: -len(words.intersection(o.split("-"))))
+        options = scored[:limit]
     found = difflib.get_close_matches(value, list(options), n=1, cutoff=0.5)
     return found[0] if found else ""
 
