@@ -68,7 +68,7 @@ def site_paths() -> list[str]:
     sections = {name: cls() for name, cls in SITEMAPS.items()}
     if sum(s.paginator.count for s in sections.values()) > settings.SITEMAP_LIMIT:
         for name, section in sections.items():
-            for page in section.paginator.page_range:
+            for page in section.paginator.page_range if section.paginator.count else ():
                 paths.append(f"/sitemap-{name}.xml" + (f"?p={page}" if page > 1 else ""))
     return paths
 

@@ -269,6 +269,7 @@ def sitemap_xml(request: HttpRequest) -> HttpResponse:
             absolute(f"/sitemap-{name}.xml") + (f"?p={page}" if page > 1 else ""), None
         )
         for name, section in sections.items()
+        if section.paginator.count
         for page in section.paginator.page_range
     ]
     return TemplateResponse(
