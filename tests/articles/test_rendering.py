@@ -87,3 +87,26 @@ def test_word_count_and_reading_time():
 def test_own_table_of_contents_is_detected():
     assert render_markdown("## Table of Contents\n\n- [A](#a)\n\n## A\n").has_own_toc
     assert not render_markdown("## A\n\n## B\n").has_own_toc
+
+
+def test_commonmark_matches_cmarkgfm_and_frees_its_memory():
+    import resource
+
+    import cmarkgfm
+
+    from ketamine_association.articles.rendering import (
+        CMARK_EXTENSIONS,
+        CMARK_OPTIONS,
+        commonmark_to_html,
+    )
+
+    text = "# T\n\n| a | b |\n|---|---|\n| 1 | ~~2~~ |\n\nwww.example.org <b>x</b>\n" * 200
+    expected = cmarkgfm.markdown_to_html_with_extensions(
+        text, options=CMARK_OPTIONS, extensions=CMARK_EXTENSIONS
+    )
+    assert commonmark_to_html(text) == expected
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    for _ in range(2000):
+        commonmark_to_html(text)
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grown_mb < 50  # cmarkgfm's own wrapper grows by hundreds of MB here
