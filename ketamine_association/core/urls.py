@@ -7,6 +7,5 @@ app_name = "core"
 urlpatterns = [
     path("", views.home, name="home"),
     path("find-provider", views.interim, {"page": "find_provider"}, name="find-provider"),
-    path("newsletter", views.interim, {"page": "newsletter"}, name="newsletter"),
     path("healthz", views.healthz, name="healthz"),
 ]

@@ -51,3 +51,45 @@ def test_sign_up_confirm_and_unsubscribe(page, site, smtp):
     page.wait_for_load_state()
     assert page.locator("h1").inner_text() == "You are unsubscribed"
     assert Subscriber.objects.get().status == "unsubscribed"
+
+
+def assert_accessible(page) -> None:
+    """One h1, no horizontal scroll at 360 px, no serious or critical axe violation."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    assert page.locator("h1").count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    violations = Axe().run(page).response["violations"]
+    blocking = [f"{v['id']}: {v['help']}" for v in violations if v["impact"] in SERIOUS]
+    assert not blocking, f"axe on {page.url}: {blocking}"
+
+
+SERIOUS = ("serious", "critical")
+
+
+def test_newsletter_pages_fit_a_phone_and_pass_axe(page, site, smtp):
+    page.goto(f"{site}/newsletter")
+    assert_accessible(page)
+    page.keyboard.press("Tab")  # the skip link first: focus is visible
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"
+    page.get_by_role("button", name="Subscribe").click()  # empty: the form with its error
+    page.wait_for_load_state()
+    assert page.get_by_label("Email address").get_attribute("aria-invalid") == "true"
+    assert_accessible(page)
+    page.get_by_label("Email address").fill("axe@example.org")
+    page.get_by_role("button", name="Subscribe").click()
+    page.wait_for_load_state()
+    assert_accessible(page)
+    [confirmation] = smtp.to("axe@example.org")
+    page.goto(link(confirmation, "/newsletter/confirm/", site))
+    assert_accessible(page)
+    page.get_by_role("button", name="Yes, subscribe me").click()
+    page.wait_for_load_state()
+    welcome = smtp.to("axe@example.org")[-1]
+    page.goto(link(welcome, "/newsletter/preferences/", site))
+    assert_accessible(page)
+    page.goto(link(welcome, "/newsletter/unsubscribe/", site))
+    assert_accessible(page)
+    page.goto(f"{site}/newsletter/confirm/broken")
+    assert_accessible(page)

@@ -1,0 +1,304 @@
+"""The pages: signup that reveals nothing, confirm links that act only on POST, one-click
+unsubscribe, preferences, rate limits, the honeypot; no request ever answers 500."""
+
+import re
+import time
+
+import pytest
+from django.core import signing
+
+from ketamine_association.newsletter import services, tokens
+from ketamine_association.newsletter.choices import ConsentKind, SubscriberStatus
+from ketamine_association.newsletter.models import ConsentEvent, Subscriber
+
+from . import factories
+
+pytestmark = pytest.mark.django_db
+
+CSRF = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]+"')
+
+
+def signup(client, email, **extra):
+    return client.post("/newsletter", {"email": email, **extra})
+
+
+def confirm_path(mail) -> str:
+    return re.search(r"https?://[^/]+(/newsletter/confirm/\S+)", mail.body).group(1)
+
+
+def state() -> tuple:
+    """Everything a request could change."""
+    return (
+        list(Subscriber.objects.order_by("id").values()),
+        list(ConsentEvent.objects.order_by("id").values_list("id", flat=True)),
+    )
+
+
+def test_signup_page_has_form_labels_and_consent(client):
+    response = client.get("/newsletter")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.count("<h1") == 1
+    for field in ("id_email", "id_first_name", "id_website"):
+        assert f'<label for="{field}"' in html
+    assert "<legend>What would you like to hear about?</legend>" in html
+    for label in ("Patient news", "Practitioner news", "Research"):
+        assert label in html
+    assert "I agree to receive the Ketamine Association newsletter" in html
+    assert "once a month" in html
+    assert 'aria-current="page"' in html
+
+
+def test_responses_reveal_nothing_about_an_address(client, mailoutbox):
+    """New, pending, confirmed and unsubscribed: same status and body; only the email differs."""
+    signup(client, "pending@example.org")
+    factories.subscriber("confirmed@example.org")
+    factories.subscriber("left@example.org", status=SubscriberStatus.UNSUBSCRIBED)
+    mailoutbox.clear()
+    responses = {
+        email: signup(client, email, interests=["research"])
+        for email in (
+            "new@example.org",
+            "pending@example.org",
+            "confirmed@example.org",
+            "left@example.org",
+        )
+    }
+    statuses = {r.status_code for r in responses.values()}
+    bodies = {CSRF.sub(b"", r.content) for r in responses.values()}
+    assert statuses == {200}
+    assert len(bodies) == 1
+    assert b"Check your inbox" in bodies.pop()
+    subjects = {m.to[0]: m.subject for m in mailoutbox}
+    assert subjects == {
+        "new@example.org": "Please confirm your subscription",
+        "pending@example.org": "Please confirm your subscription",
+        "confirmed@example.org": "You are already subscribed",
+        "left@example.org": "Please confirm your subscription",
+    }
+    already = next(m for m in mailoutbox if m.to == ["confirmed@example.org"])
+    assert "/newsletter/preferences/" in already.body
+    # A stranger's signup changes nothing for a confirmed subscriber.
+    assert Subscriber.objects.get(email="confirmed@example.org").interests == []
+
+
+def test_invalid_address_shows_the_form_with_an_error(client):
+    response = signup(client, "not-an-address")
+    assert response.status_code == 400
+    assert b'aria-invalid="true"' in response.content
+    assert b'id="email-error"' in response.content
+    assert not Subscriber.objects.exists()
+
+
+def test_honeypot_gets_the_same_page_and_no_email(client, mailoutbox):
+    response = signup(client, "bot@example.org", website="http://spam.example")
+    assert response.status_code == 200
+    assert b"Check your inbox" in response.content
+    assert not Subscriber.objects.exists()
+    assert mailoutbox == []
+
+
+def test_rate_limit_per_ip_answers_429(client, settings, mailoutbox):
+    settings.NEWSLETTER_RATE_PER_IP = 3
+    for n in range(3):
+        assert signup(client, f"a{n}@example.org").status_code == 200
+    response = signup(client, "a9@example.org")
+    assert response.status_code == 429
+    assert b"Please wait a little" in response.content
+    assert len(mailoutbox) == 3
+
+
+def test_rate_limit_per_address_whatever_the_ip(client, settings, mailoutbox):
+    settings.NEWSLETTER_RATE_PER_ADDRESS = 2
+    for n in range(2):
+        response = client.post(
+            "/newsletter", {"email": "same@example.org"}, REMOTE_ADDR=f"10.0.0.{n}"
+        )
+        assert response.status_code == 200
+    response = client.post("/newsletter", {"email": "SAME@example.org"}, REMOTE_ADDR="10.0.0.9")
+    assert response.status_code == 429
+    assert len(mailoutbox) == 2
+
+
+def test_ledger_keeps_a_salted_hash_never_the_ip(client):
+    client.post("/newsletter", {"email": "ip@example.org"}, REMOTE_ADDR="203.0.113.7")
+    event = ConsentEvent.objects.get()
+    assert event.kind == ConsentKind.REQUESTED
+    assert len(event.ip_hash) == 64 and "203.0.113.7" not in event.ip_hash
+    assert event.consent_text.startswith("I agree to receive")
+    assert event.consent_version == "2026-01"
+    stored = " ".join(str(v) for row in ConsentEvent.objects.values() for v in row.values())
+    stored += " ".join(str(v) for row in Subscriber.objects.values() for v in row.values())
+    assert "203.0.113.7" not in stored
+
+
+def test_confirm_get_changes_nothing_post_confirms_once(client, mailoutbox):
+    signup(client, "once@example.org")
+    path = confirm_path(mailoutbox[0])
+    before = state()
+    for method in (client.get, client.head):
+        assert method(path).status_code == 200
+    assert state() == before
+    assert client.post(path).status_code == 200
+    assert Subscriber.objects.get().status == SubscriberStatus.CONFIRMED
+    assert mailoutbox[-1].subject.startswith("Welcome")
+    reused = client.post(path)
+    assert reused.status_code == 200
+    assert b"already been used" in reused.content
+    assert b"already been used" in client.get(path).content
+    assert ConsentEvent.objects.filter(kind=ConsentKind.CONFIRMED).count() == 1
+
+
+def test_confirm_link_does_not_resubscribe_after_unsubscribe(client, mailoutbox):
+    signup(client, "changed-mind@example.org")
+    path = confirm_path(mailoutbox[0])
+    person = Subscriber.objects.get()
+    services.subscriber_unsubscribe(subscriber=person, source="test")
+    assert b"already been used" in client.post(path).content
+    person.refresh_from_db()
+    assert person.status == SubscriberStatus.UNSUBSCRIBED
+
+
+def test_tampered_confirm_link_is_refused(client, mailoutbox):
+    signup(client, "tamper@example.org")
+    path = confirm_path(mailoutbox[0])
+    flipped = path[:-3] + ("A" if path[-3] != "A" else "B") + path[-2:]
+    for bad in (flipped, "/newsletter/confirm/nonsense", "/newsletter/confirm/" + "x" * 3000):
+        response = client.post(bad)
+        assert response.status_code == 400
+        assert b"This link does not work" in response.content
+    assert Subscriber.objects.get().status == SubscriberStatus.PENDING
+
+
+def test_confirm_link_expires_after_seven_days(client, mailoutbox, monkeypatch):
+    signup(client, "late@example.org")
+    path = confirm_path(mailoutbox[0])
+    now = time.time()
+    monkeypatch.setattr(signing.time, "time", lambda: now + 7 * 24 * 3600 - 60)
+    assert client.get(path).status_code == 200
+    monkeypatch.setattr(signing.time, "time", lambda: now + 7 * 24 * 3600 + 60)
+    for method in (client.get, client.post):
+        response = method(path)
+        assert response.status_code == 400
+        assert b"This link has expired" in response.content
+        assert b'href="/newsletter"' in response.content
+    assert Subscriber.objects.get().status == SubscriberStatus.PENDING
+
+
+def test_confirm_token_of_another_purpose_is_refused():
+    token = signing.dumps({"s": 1, "n": "x"}, salt="something-else")
+    with pytest.raises(tokens.LinkInvalid):
+        tokens.confirm_token_read(token)
+
+
+def unsubscribe_token(person) -> str:
+    return tokens.recipient_token(
+        purpose=tokens.UNSUBSCRIBE, subscriber_id=person.pk, key=person.key
+    )
+
+
+def test_unsubscribe_get_shows_a_button_and_preferences_link(client):
+    person = factories.subscriber("get@example.org")
+    before = state()
+    response = client.get(f"/newsletter/unsubscribe/{unsubscribe_token(person)}")
+    assert response.status_code == 200
+    assert b'<button class="nl-button" type="submit">Unsubscribe</button>' in response.content
+    assert b"/newsletter/preferences/" in response.content
+    assert client.head(f"/newsletter/unsubscribe/{unsubscribe_token(person)}").status_code == 200
+    assert state() == before
+
+
+def test_unsubscribe_post_needs_no_csrf_and_is_idempotent(settings):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    person = factories.subscriber("csrf@example.org")
+    url = f"/newsletter/unsubscribe/{unsubscribe_token(person)}"
+    for _ in range(2):
+        response = client.post(url, {"List-Unsubscribe": "One-Click"})
+        assert response.status_code == 200
+        assert b"You are unsubscribed" in response.content
+    person.refresh_from_db()
+    assert person.status == SubscriberStatus.UNSUBSCRIBED
+    assert ConsentEvent.objects.filter(kind=ConsentKind.UNSUBSCRIBED).count() == 1
+
+
+def test_recipient_links_are_signed_per_person_and_purpose(client):
+    person = factories.subscriber("links@example.org")
+    other = factories.subscriber("other@example.org")
+    token = unsubscribe_token(person)
+    preferences = tokens.recipient_token(
+        purpose=tokens.PREFERENCES, subscriber_id=person.pk, key=person.key
+    )
+    forged = token.replace(
+        token.split(".")[0],
+        tokens.recipient_token(
+            purpose=tokens.UNSUBSCRIBE, subscriber_id=other.pk, key=other.key
+        ).split(".")[0],
+    )
+    for bad in (forged, preferences, token + "x", "zz", ".", "-1.abc", "a" * 500):
+        assert client.post(f"/newsletter/unsubscribe/{bad}").status_code == 400
+    Subscriber.objects.filter(pk=person.pk).update(key="rotated")
+    assert client.post(f"/newsletter/unsubscribe/{token}").status_code == 400
+    assert set(Subscriber.objects.values_list("status", flat=True)) == {"confirmed"}
+
+
+def preferences_url(person) -> str:
+    token = tokens.recipient_token(
+        purpose=tokens.PREFERENCES, subscriber_id=person.pk, key=person.key
+    )
+    return f"/newsletter/preferences/{token}"
+
+
+def test_preferences_change_pause_resume_and_leave(client):
+    person = factories.subscriber("prefs@example.org", interests=["research"])
+    url = preferences_url(person)
+    page = client.get(url)
+    assert page.status_code == 200
+    assert b'value="research" aria-describedby="interests-hint" checked' in page.content
+    saved = client.post(url, {"first_name": "Bo", "interests": ["patient_news"]})
+    assert b"Your preferences are saved" in saved.content
+    person.refresh_from_db()
+    assert (person.first_name, person.interests) == ("Bo", ["patient_news"])
+    client.post(url, {"interests": ["patient_news"], "first_name": "Bo", "action": "pause"})
+    person.refresh_from_db()
+    assert person.status == SubscriberStatus.PAUSED
+    client.post(url, {"interests": ["patient_news"], "first_name": "Bo", "action": "resume"})
+    person.refresh_from_db()
+    assert person.status == SubscriberStatus.CONFIRMED
+    left = client.post(url, {"action": "leave"})
+    assert b"You are unsubscribed" in left.content
+    person.refresh_from_db()
+    assert person.status == SubscriberStatus.UNSUBSCRIBED
+    kinds = list(ConsentEvent.objects.filter(subscriber=person).values_list("kind", flat=True))
+    assert kinds.count(ConsentKind.PREFERENCES_CHANGED) == 3
+    gone = client.get(url)
+    assert b"is not subscribed at the moment" in gone.content
+
+
+def test_preferences_refuse_bad_values(client):
+    person = factories.subscriber("bad-prefs@example.org")
+    response = client.post(preferences_url(person), {"interests": ["spam"]})
+    assert response.status_code == 400
+    person.refresh_from_db()
+    assert person.interests == []
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "data"),
+    [
+        ("post", "/newsletter", {"email": "a@b.c\x00"}),
+        ("post", "/newsletter", {"email": "x" * 5000 + "@example.org", "first_name": "y" * 5000}),
+        ("post", "/newsletter", {"email": "ok@example.org", "interests": ["nope", "\x00"]}),
+        ("post", "/newsletter", {"email": ["a@example.org", "b@example.org"]}),
+        ("post", "/newsletter", {}),
+        ("put", "/newsletter", {}),
+        ("delete", "/newsletter/unsubscribe/abc.def", {}),
+        ("get", "/newsletter/confirm/%00", {}),
+        ("post", "/newsletter/preferences/%E2%9C%93.x", {}),
+        ("get", "/newsletter/unsubscribe/" + "1" * 20 + ".x", {}),
+    ],
+)
+def test_junk_never_answers_500(client, method, path, data):
+    response = getattr(client, method)(path, data)
+    assert response.status_code in (200, 400, 405, 429)
