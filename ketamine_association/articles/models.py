@@ -59,7 +59,7 @@ class Article(models.Model):
     frontmatter_json = models.TextField(default="{}", help_text="The frontmatter as written.")
     source_lines = models.JSONField(default=dict, blank=True, help_text="Line of each key.")
     body_line = models.PositiveIntegerField(default=1)
-    source_path = models.CharField(max_length=1000, blank=True)
+    source_path = models.CharField(max_length=1000, blank=True, db_index=True)
     content_hash = models.CharField(max_length=64)
     imported_at = models.DateTimeField(auto_now_add=True)
     modified_at = models.DateTimeField(auto_now=True)

@@ -209,11 +209,10 @@ def article_import(
         existing = Article.objects.filter(slug=slug).only("id", "slug", "content_hash").first()
         if existing is None:
             # The same file under a new slug: a rename, and the old address must keep working.
-            existing = (
-                Article.objects.filter(source_path=_source_key(path))
-                .exclude(slug__in=claimed.keys())
-                .only("id", "slug", "content_hash")
-                .first()
+            same_file = Article.objects.filter(source_path=_source_key(path)).order_by()
+            existing = next(
+                (a for a in same_file.only("id", "slug", "content_hash") if a.slug not in claimed),
+                None,
             )
         if existing is not None and existing.content_hash == doc.content_hash:
             return ImportOutcome(str(path), "unchanged", slug, findings=_stored(existing, doc))
@@ -316,8 +315,8 @@ def _store(
         )
         for f in findings
     )
-    _store_tags(article, meta.tags)
-    _store_redirects(article, meta.redirect_from)
+    _store_tags(article, meta.tags, is_new=existing is None)
+    _store_redirects(article, meta.redirect_from, is_new=existing is None)
     search_index_article(
         article_id=article.id,
         title=f"{meta.title} {rendered.headline or ''}",
@@ -329,26 +328,32 @@ def _store(
     return article
 
 
-def _store_tags(article: Article, names: list[str]) -> None:
+def _store_tags(article: Article, names: list[str], *, is_new: bool) -> None:
     wanted: dict[str, str] = {}
     for name in names:
         slug = slugify(name)
         if slug:
             wanted.setdefault(slug, name)
-    found = {tag.slug: tag for tag in Tag.objects.filter(slug__in=wanted)}
+    found = dict(Tag.objects.filter(slug__in=wanted).values_list("slug", "id"))
     missing = [Tag(slug=slug, name=name) for slug, name in wanted.items() if slug not in found]
     if missing:
         Tag.objects.bulk_create(missing, ignore_conflicts=True)
-        found = {tag.slug: tag for tag in Tag.objects.filter(slug__in=wanted)}
-    article.tag_set.set(found.values())
+        found = dict(Tag.objects.filter(slug__in=wanted).values_list("slug", "id"))
+    through = Article.tag_set.through
+    if not is_new:
+        through.objects.filter(article_id=article.id).delete()
+    through.objects.bulk_create(
+        [through(article_id=article.id, tag_id=tag_id) for tag_id in found.values()]
+    )
 
 
-def _store_redirects(article: Article, paths: list[str]) -> None:
+def _store_redirects(article: Article, paths: list[str], *, is_new: bool) -> None:
     own = article.get_absolute_url()
-    Redirect.objects.filter(old_path=own).delete()
-    Redirect.objects.filter(article=article, source=Redirect.Source.FRONTMATTER).exclude(
-        old_path__in=paths
-    ).delete()
+    Redirect.objects.filter(old_path=own).delete()  # a slug given back to its article
+    if not is_new:
+        Redirect.objects.filter(article=article, source=Redirect.Source.FRONTMATTER).exclude(
+            old_path__in=paths
+        ).delete()
     for old_path in paths:
         if old_path.rstrip("/") != own:
             Redirect.objects.update_or_create(

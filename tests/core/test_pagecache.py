@@ -42,7 +42,7 @@ def test_second_request_never_reaches_django_and_reimport_invalidates(tmp_path, 
     path = write(tmp_path / "p.md", article_text("cached-page"))
     article_import_paths(paths=[path], images=images)
     spy = Spy()
-    app = PageCacheMiddleware(spy)
+    app = PageCacheMiddleware(spy, version_ttl=0)
     status, headers, first = call(app, "/blog/cached-page")
     assert status.startswith("200") and spy.calls == 1
     assert "X-Page-Cacheable" not in headers
@@ -66,3 +66,21 @@ def test_other_pages_and_methods_pass_through(tmp_path, images):
     assert spy.calls == 2
     status, _, _ = call(app, "/", REQUEST_METHOD="POST")
     assert spy.calls == 3
+
+
+def test_a_worker_rechecks_the_content_version_within_its_ttl(tmp_path, images, monkeypatch):
+    path = write(tmp_path / "p.md", article_text("ttl-page"))
+    article_import_paths(paths=[path], images=images)
+    spy = Spy()
+    app = PageCacheMiddleware(spy, version_ttl=60)
+    clock = [1000.0]
+    monkeypatch.setattr("ketamine_association.core.pagecache.time.monotonic", lambda: clock[0])
+    call(app, "/blog/ttl-page")
+    call(app, "/blog/ttl-page")
+    assert spy.calls == 1
+    write(path, article_text("ttl-page").replace("Bring the list", "Carry the list"))
+    article_import_paths(paths=[path], images=images)
+    assert b"Carry the list" not in call(app, "/blog/ttl-page")[2]  # within the TTL
+    clock[0] += 61
+    assert b"Carry the list" in call(app, "/blog/ttl-page")[2]
+    assert spy.calls == 2
