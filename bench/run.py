@@ -174,14 +174,17 @@ def measure(cmd: list[str], *, env: dict[str, str] | None = None, cwd: Path = RO
             full, env=env, cwd=cwd, stdout=out, stderr=err, text=True, start_new_session=True
         )
         sampled_kb, timed_out = 0, False
-        while proc.poll() is None:
-            sampled_kb = max([sampled_kb, *map(_rss_kb, _process_tree(proc.pid))])
-            if time.perf_counter() - start > IMPORT_TIMEOUT:
+        while True:
+            try:
+                proc.wait(timeout=0.5)  # returns as soon as the command ends
+                break
+            except subprocess.TimeoutExpired:
+                sampled_kb = max([sampled_kb, *map(_rss_kb, _process_tree(proc.pid))])
+            if IMPORT_TIMEOUT and time.perf_counter() - start > IMPORT_TIMEOUT:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
                 timed_out = True
                 break
-            time.sleep(0.5)
         seconds = time.perf_counter() - start
         out.seek(0)
         err.seek(0)
@@ -683,7 +686,8 @@ def print_table(results: dict) -> None:
     mode = "QUICK" if QUICK else "full"
     machine = results["machine"]
     print(f"\n== Benchmarks ({mode}; {machine['cpus']} CPUs; figures are ratios to the anchor) ==")
-    print(f"load average (1 min) at start {machine['load_start']}, at end {machine['load_end']}\n")
+    print(f"load average (1 min) at start {machine['load_start']}, at end {machine['load_end']}")
+    print(f"code: {results['commit_start']} at start, {results['commit_end']} at end\n")
     if "import" in results:
         print_imports(results["import"])
         print()
@@ -700,6 +704,13 @@ def tool_version(cmd: list[str]) -> str:
     return (proc.stdout or proc.stderr).strip().splitlines()[0]
 
 
+def git_head() -> str:
+    """The commit under test, `+dirty` when the tree has changes: the code can move mid-run."""
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True)
+    dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True)
+    return head.stdout.decode().strip() + ("+dirty" if dirty.stdout.strip() else "")
+
+
 def main() -> int:
     if not CORPUS.is_dir():
         print(f"The corpus {CORPUS} is missing (set SHARED_DIR).", file=sys.stderr)
@@ -709,6 +720,7 @@ def main() -> int:
     results: dict = {
         "quick": QUICK,
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "commit_start": git_head(),
         "machine": {
             "cpus": os.cpu_count(),
             "load_start": round(os.getloadavg()[0], 2),
@@ -737,6 +749,7 @@ def main() -> int:
             results["import_profile"] = profile_import(tmp)
     finally:
         results["machine"]["load_end"] = round(os.getloadavg()[0], 2)
+        results["commit_end"] = git_head()
         if KEEP:
             log(f"kept {tmp}")
         else:
