@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
-from ketamine_association.core.pagecache import MARKER as PAGE_CACHE_MARKER
+from ketamine_association.core.pagecache import publicly_cacheable
 
 from . import selectors
 from .categories import Category
@@ -36,9 +36,7 @@ def _cached_response(entry: dict) -> HttpResponse:
     response = HttpResponse(entry["body"], content_type="text/html; charset=utf-8")
     response["ETag"] = entry["etag"]
     response["Last-Modified"] = entry["last_modified"]
-    response["Cache-Control"] = "public, max-age=60, stale-while-revalidate=600"
-    response[PAGE_CACHE_MARKER] = "1"  # the WSGI page cache may serve it whole next time
-    return response
+    return publicly_cacheable(response)
 
 
 def _ordered_tags(article) -> list:
@@ -128,7 +126,7 @@ def _list_page(
         "base": base,
         **extra,
     }
-    return render(request, "articles/list.html", context)
+    return publicly_cacheable(render(request, "articles/list.html", context))
 
 
 @require_safe

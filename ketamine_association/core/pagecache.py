@@ -24,6 +24,14 @@ MARKER = "X-Page-Cacheable"
 _NOT_MODIFIED_HEADERS = {"etag", "cache-control", "last-modified", "vary", "expires"}
 
 
+def publicly_cacheable(response):
+    """Mark a page that is the same for every visitor: browsers and CDNs may keep it a minute,
+    and the WSGI page cache may serve it whole until the next import."""
+    response["Cache-Control"] = "public, max-age=60, stale-while-revalidate=600"
+    response[MARKER] = "1"
+    return response
+
+
 def _key(environ: dict) -> str:
     raw = f"{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}"
     return "wsgi-page:" + hashlib.md5(raw.encode(), usedforsecurity=False).hexdigest()

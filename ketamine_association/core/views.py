@@ -5,13 +5,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from ketamine_association.articles import selectors as article_selectors
+from ketamine_association.core.pagecache import publicly_cacheable
 
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     latest = list(article_selectors.article_list_published(now=now)[:6])
-    return render(request, "core/home.html", {"latest": latest})
+    return publicly_cacheable(render(request, "core/home.html", {"latest": latest}))
 
 
 @require_safe
