@@ -20,6 +20,8 @@ migrate: install
 
 demo: migrate
 	$(MANAGE) import_articles demo/articles --images demo/images
+	@$(MANAGE) shell -v 0 -c "from ketamine_association.directory.models import Provider as P; raise SystemExit(0 if P.objects.exists() else 3)" \
+	  || $(MANAGE) seed_providers --count 2000 --seed 1
 
 run: demo
 	@echo "Serving on http://127.0.0.1:$(PORT)/"
@@ -45,8 +47,15 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: install
+# Each script prints its figures as ratios against its anchor (see bench/README.md);
+# BENCH_QUICK=1 make bench runs smaller sizes.
+bench: install test-deps
+	@for p in hugo wrk nginx; do command -v $$p >/dev/null 2>&1 || [ -x /usr/sbin/$$p ] || \
+	  { [ "$$(id -u)" = 0 ] && apt-get install -y -qq $$p >/dev/null; }; done
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/blog.py
+	$(BIN)/python bench/directory.py
+	$(BIN)/python bench/newsletter.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.utils import timezone
 
+from ketamine_association.directory.sitemaps import DIRECTORY_SITEMAPS
+
 from . import selectors
 from .choices import Audience
 
@@ -73,3 +75,4 @@ SITEMAPS = {
     "categories": CategorySitemap,
     "tags": TagSitemap,
 }
+SITEMAPS.update(DIRECTORY_SITEMAPS)

@@ -6,6 +6,5 @@ app_name = "core"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("find-provider", views.interim, {"page": "find_provider"}, name="find-provider"),
     path("healthz", views.healthz, name="healthz"),
 ]

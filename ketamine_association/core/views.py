@@ -16,12 +16,6 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def interim(request: HttpRequest, page: str) -> HttpResponse:
-    """Find a Provider and the newsletter are being built: say so honestly, and help now."""
-    return render(request, f"core/{page}.html")
-
-
-@require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
     from django.db import connection
 

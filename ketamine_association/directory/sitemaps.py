@@ -1,0 +1,55 @@
+"""Sitemap sections of the directory: state and city pages, and real providers' profiles.
+Registered into articles.sitemaps.SITEMAPS, so /sitemap.xml lists them."""
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.sitemaps import Sitemap
+
+from . import selectors
+from .geo import state_slug
+
+
+class DirectorySitemap(Sitemap):
+    """Absolute URLs on SITE_URL, whatever host the request came to."""
+
+    @property
+    def limit(self):
+        return settings.SITEMAP_LIMIT
+
+    def get_domain(self, site=None):
+        return urlsplit(settings.SITE_URL).netloc
+
+    def get_protocol(self, protocol=None):
+        return urlsplit(settings.SITE_URL).scheme
+
+
+class PlaceSitemap(DirectorySitemap):
+    """/find-provider/<state> and /find-provider/<state>/<city> with a real provider."""
+
+    changefreq = "weekly"
+    priority = 0.6
+
+    def items(self):
+        return selectors.sitemap_places()
+
+    def location(self, item):
+        state, city_slug = item
+        path = f"/find-provider/{state_slug(state)}"
+        return f"{path}/{city_slug}" if city_slug else path
+
+
+class ProviderSitemap(DirectorySitemap):
+    """Profiles of real providers; fictional demo listings are left out."""
+
+    changefreq = "monthly"
+    priority = 0.5
+
+    def items(self):
+        return selectors.sitemap_providers()
+
+    def lastmod(self, item):
+        return item.updated_at
+
+
+DIRECTORY_SITEMAPS = {"find-provider": PlaceSitemap, "providers": ProviderSitemap}

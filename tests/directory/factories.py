@@ -1,0 +1,48 @@
+"""Small providers of our own for tests: real ZIP codes, fictional people."""
+
+from __future__ import annotations
+
+import itertools
+
+from ketamine_association.directory.choices import Credential, State, Treatment
+from ketamine_association.directory.models import Provider
+from ketamine_association.directory.services import provider_prepare, provider_save
+from ketamine_association.directory.validators import npi_check_digit
+
+_numbers = itertools.count(1)
+
+
+def npi(number: int, prefix: str = "1") -> str:
+    base = f"{prefix}{number:08d}"
+    return base + str(npi_check_digit(base))
+
+
+def provider_values(**overrides) -> dict:
+    number = next(_numbers)
+    values = {
+        "name": f"Test Clinician {number}",
+        "credentials": Credential.mask(["MD"]),
+        "npi": npi(number),
+        "license_states": State.mask(["CA"]),
+        "practice_name": f"Test Practice {number}",
+        "address": f"{number} Test Street",
+        "city": "Beverly Hills",
+        "state": "CA",
+        "zip_code": "90210",
+        "latitude": None,
+        "longitude": None,
+        "phone": "(555) 555-0100",
+        "treatments": Treatment.mask(["iv-infusion"]),
+    }
+    values.update(overrides)
+    return values
+
+
+def make_provider(**overrides) -> Provider:
+    return provider_save(provider=Provider(**provider_values(**overrides)))
+
+
+def bulk_providers(rows: list[dict]) -> list[Provider]:
+    """Many providers in one INSERT: each dict overrides provider_values()."""
+    providers = [provider_prepare(provider=Provider(**provider_values(**row))) for row in rows]
+    return Provider.objects.bulk_create(providers)
