@@ -149,14 +149,24 @@ def _sqlite_search(terms, mode, now, category, audience, offset, limit) -> Searc
         total = cursor.fetchone()[0]
         if not total:
             return SearchPage([], 0, terms)
+        # Rank first, snippets after: SQLite would build a snippet for every match before
+        # sorting, when only one page of them is shown.
         cursor.execute(
-            f"SELECT a.id, snippet({FTS_TABLE}, 4, %s, %s, '…', 28) "  # noqa: S608
-            f"{base} ORDER BY bm25({FTS_TABLE}, {weights}), a.published_at DESC "
-            "LIMIT %s OFFSET %s",
-            [MARK_OPEN, MARK_CLOSE, *params, limit, offset],
+            f"SELECT a.id {base} "  # noqa: S608 - fixed SQL, bound params
+            f"ORDER BY bm25({FTS_TABLE}, {weights}), a.published_at DESC LIMIT %s OFFSET %s",
+            [*params, limit, offset],
         )
-        rows = cursor.fetchall()
-    return SearchPage(_load(rows), total, terms)
+        ids = [row[0] for row in cursor.fetchall()]
+        if not ids:
+            return SearchPage([], total, terms)
+        marks = ", ".join(["%s"] * len(ids))
+        cursor.execute(
+            f"SELECT rowid, snippet({FTS_TABLE}, 4, %s, %s, '…', 28) FROM {FTS_TABLE} "  # noqa: S608
+            f"WHERE {FTS_TABLE} MATCH %s AND rowid IN ({marks})",
+            [MARK_OPEN, MARK_CLOSE, match, *ids],
+        )
+        snippets = dict(cursor.fetchall())
+    return SearchPage(_load([(i, snippets.get(i, "")) for i in ids]), total, terms)
 
 
 def _postgres_search(terms, mode, now, category, audience, offset, limit) -> SearchPage:
