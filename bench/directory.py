@@ -13,7 +13,7 @@ goals are printed beside the figures: selector p95 <= 5 ms, page p95 <= 30 ms. W
 times depend on what else the machine runs, so CPU time (of this process alone) is printed
 beside them. Figures are also written to bench/out/directory.json.
 
-    .venv/bin/python bench/directory.py            # about 25 minutes on 2 busy cores
+    .venv/bin/python bench/directory.py            # 11 to 15 minutes on 2 busy cores
     BENCH_QUICK=1 .venv/bin/python bench/directory.py
 """
 

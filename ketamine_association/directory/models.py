@@ -128,7 +128,8 @@ class Provider(models.Model):
         ordering = ["name", "id"]
         indexes = [
             # The search box: each latitude band is one contiguous longitude range of this
-            # index, and every column the search filters on is in it (no table lookups).
+            # index, and every column the search reads is in it, the id too (SQLite has it in
+            # every index, PostgreSQL only if named), so no table row is read.
             models.Index(
                 fields=[
                     "lat_band",
@@ -139,6 +140,7 @@ class Provider(models.Model):
                     "insurance",
                     "accepting_new_patients",
                     "verification_status",
+                    "id",
                 ],
                 name="provider_geo_idx",
             ),
