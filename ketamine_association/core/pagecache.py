@@ -18,7 +18,7 @@ import time
 
 from django.core.cache import cache
 
-from ketamine_association.articles.services import CONTENT_VERSION_KEY
+from ketamine_association.articles.services import content_version
 
 MARKER = "X-Page-Cacheable"
 _NOT_MODIFIED_HEADERS = {"etag", "cache-control", "last-modified", "vary", "expires"}
@@ -50,7 +50,7 @@ class PageCacheMiddleware:
     def _current_version(self):
         now = time.monotonic()
         if now - self._checked >= self.version_ttl:
-            version = cache.get(CONTENT_VERSION_KEY)
+            version = content_version()  # set on first use, so pages can be stored at once
             if version != self._version:
                 self._local.clear()
                 self._version = version
