@@ -48,8 +48,6 @@ class Article(models.Model):
     body_markdown = models.TextField()
     body_html = models.TextField()
     body_text = models.TextField(blank=True, help_text="Plain text, for search snippets.")
-    # Filled and indexed on PostgreSQL only; SQLite searches its FTS5 table instead.
-    search_vector = SearchVectorField(null=True, blank=True, editable=False)
     word_count = models.PositiveIntegerField(help_text="Computed from the text.")
     reading_minutes = models.PositiveIntegerField(help_text="Computed at 238 words a minute.")
     stated_word_count = models.PositiveIntegerField(null=True, blank=True)
@@ -89,6 +87,31 @@ class Article(models.Model):
     @property
     def reading_time(self) -> str:
         return f"{self.reading_minutes} min read"
+
+
+class SearchEntry(models.Model):
+    """What search reads of an article, in a narrow row of its own (see search.py).
+
+    The article's row is wide (its body three times over), so the filters search needs
+    (published, category, audience) live here too. On PostgreSQL the row carries the two
+    vectors: `vector` (everything, GIN-indexed: which articles match) and the small
+    `rank_vector` (title, headings, excerpt, tags: how they rank). SQLite keeps its text in
+    the FTS5 table `articles_fts`, whose rowid is the article's id, and leaves both empty.
+    """
+
+    article = models.OneToOneField(
+        Article, on_delete=models.CASCADE, primary_key=True, related_name="search_entry"
+    )
+    # No index on the filters, on purpose: PostgreSQL must find matches through the GIN
+    # index on `vector` (search.py), and an index here would offer it a worse road.
+    published_at = models.DateTimeField()
+    category = models.CharField(max_length=64)
+    audience = models.CharField(max_length=20, blank=True)
+    vector = SearchVectorField(null=True, editable=False)
+    rank_vector = SearchVectorField(null=True, editable=False)
+
+    def __str__(self) -> str:
+        return f"search entry of article {self.article_id}"
 
 
 class Redirect(models.Model):

@@ -1,9 +1,19 @@
 """Full-text search behind one selector: SQLite FTS5 or PostgreSQL's text search.
 
-Both rank title and headings above the excerpt and tags, and those above the body; both stem
-English ("neuroplastic" finds "neuroplasticity"); both return a highlighted snippet. What the
-visitor typed is reduced to plain words before it reaches either engine, so no query syntax
-(quotes, `*`, NEAR, OR, parentheses) can cause an error.
+Ranking, the same on both: an article whose title, headings, excerpt or tags match ranks
+above one that matches in its body alone; among the first, the engine's own score (BM25 on
+SQLite, ts_rank on PostgreSQL) with title above headings above excerpt and tags; ties and
+body-only matches, newest first. Both stem English ("neuroplastic" finds
+"neuroplasticity") and return a highlighted snippet. What the visitor typed is reduced to
+plain words before it reaches either engine, so no query syntax (quotes, `*`, NEAR, OR,
+parentheses) can cause an error.
+
+Why the two tiers: scoring the body too means reading every matching article's whole
+index entry, and on a large site a common word ("ketamine") matches nearly all of them;
+that cost grows with the site. Scoring title, headings, excerpt and tags reads a few
+words per article, so a query stays within its budget at 10,000 articles (bench/blog.py).
+The filters (published, category, audience) are read from SearchEntry, a narrow row per
+article, never from the wide article row.
 """
 
 from __future__ import annotations
@@ -13,16 +23,20 @@ import html
 import re
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils.safestring import SafeString, mark_safe
 
-from .models import Article
+from .models import Article, SearchEntry
 
 MAX_TERMS = 12
 MARK_OPEN, MARK_CLOSE = "\x02", "\x03"
 _TERM_RE = re.compile(r"\w+", re.UNICODE)
 FTS_TABLE = "articles_fts"
 WEIGHTS = (10.0, 6.0, 3.0, 3.0, 1.0)  # title, headings, excerpt, tags, body
+HEADLINE_OPTIONS = (
+    f'StartSel="{MARK_OPEN}", StopSel="{MARK_CLOSE}", MaxWords=35, MinWords=15, '
+    'MaxFragments=2, FragmentDelimiter=" … "'
+)
 
 
 @dataclass(frozen=True)
@@ -65,8 +79,22 @@ def is_postgres() -> bool:
 
 
 def search_index_article(
-    *, article_id: int, title: str, headings: str, excerpt: str, tags: str, body: str
+    *,
+    article: Article,
+    title: str,
+    headings: str,
+    excerpt: str,
+    tags: str,
+    body: str,
 ) -> None:
+    SearchEntry.objects.update_or_create(
+        article_id=article.id,
+        defaults={
+            "published_at": article.published_at,
+            "category": article.category,
+            "audience": article.audience,
+        },
+    )
     if is_postgres():
         from django.contrib.postgres.search import SearchVector
         from django.db.models import TextField, Value
@@ -76,19 +104,17 @@ def search_index_article(
                 Value(text, output_field=TextField()), config="english", weight=weight
             )
 
-        Article.objects.filter(id=article_id).update(
-            search_vector=vector(title, "A")
-            + vector(headings, "B")
-            + vector(f"{excerpt} {tags}", "C")
-            + SearchVector("body_text", config="english", weight="D")
+        head = vector(title, "A") + vector(headings, "B") + vector(f"{excerpt} {tags}", "C")
+        SearchEntry.objects.filter(article_id=article.id).update(
+            vector=head + vector(body, "D"), rank_vector=head
         )
         return
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [article_id])  # noqa: S608
+        cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [article.id])  # noqa: S608
         cursor.execute(
             f"INSERT INTO {FTS_TABLE} (rowid, title, headings, excerpt, tags, body) "  # noqa: S608
             "VALUES (%s, %s, %s, %s, %s, %s)",
-            [article_id, title, headings, excerpt, tags, body],
+            [article.id, title, headings, excerpt, tags, body],
         )
 
 
@@ -130,39 +156,67 @@ def _load(ids_snippets: list[tuple[int, str]]) -> list[SearchHit]:
     ]
 
 
-def _sqlite_search(terms, mode, now, category, audience, offset, limit) -> SearchPage:
-    joiner = " " if mode == "all" else " OR "
-    match = joiner.join(f'"{term}"' for term in terms)  # quoted: plain words, never syntax
-    where = [f"{FTS_TABLE} MATCH %s", "a.published_at <= %s"]
-    params: list = [match, now]
+def _filters(now, category, audience) -> tuple[str, list]:
+    """The SQL condition on SearchEntry `e` for public articles, and its parameters."""
+    where, params = ["e.published_at <= %s"], [now]
     if category:
-        where.append("a.category = %s")
+        where.append("e.category = %s")
         params.append(category)
     if audience:
-        where.append("a.audience = %s")
+        where.append("e.audience = %s")
         params.append(audience)
-    condition = " AND ".join(where)
-    base = f"FROM {FTS_TABLE} JOIN articles_article a ON a.id = {FTS_TABLE}.rowid WHERE {condition}"
+    return " AND ".join(where), params
+
+
+def _sqlite_search(terms, mode, now, category, audience, offset, limit) -> SearchPage:
+    quoted = [f'"{term}"' for term in terms]  # quoted: plain words, never syntax
+    match = (" " if mode == "all" else " OR ").join(quoted)
+    # Tier one: the articles that match and have a query word in their head columns.
+    head = f"{{title headings excerpt tags}} : ({' OR '.join(quoted)})"
+    condition, filter_params = _filters(now, category, audience)
+    fts, entry = FTS_TABLE, SearchEntry._meta.db_table
+    matching = f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s"  # noqa: S608 - fixed SQL
+    # `+ 0`: the match is a filter, not a list of rowids for FTS5 to look up one by one.
+    tier_one = (
+        f"FROM {fts} JOIN {entry} e ON e.article_id = {fts}.rowid "
+        f"WHERE {fts} MATCH %s AND ({fts}.rowid + 0) IN ({matching}) AND {condition}"
+    )
+    tier_one_params = [head, match, *filter_params]
     weights = ", ".join(str(w) for w in WEIGHTS)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*) {base}", params)  # noqa: S608 - fixed SQL, bound params
-        total = cursor.fetchone()[0]
-        if not total:
-            return SearchPage([], 0, terms)
-        # Rank first, snippets after: SQLite would build a snippet for every match before
-        # sorting, when only one page of them is shown.
         cursor.execute(
-            f"SELECT a.id {base} "  # noqa: S608 - fixed SQL, bound params
-            f"ORDER BY bm25({FTS_TABLE}, {weights}), a.published_at DESC LIMIT %s OFFSET %s",
-            [*params, limit, offset],
+            f"SELECT COUNT(*) FROM {entry} e "  # noqa: S608 - fixed SQL, bound params
+            f"WHERE e.article_id IN ({matching}) AND {condition}",
+            [match, *filter_params],
         )
-        ids = [row[0] for row in cursor.fetchall()]
+        total = cursor.fetchone()[0]
+        if not total or offset >= total:
+            return SearchPage([], total, terms)
+        cursor.execute(
+            f"SELECT e.article_id {tier_one} "  # noqa: S608 - fixed SQL, bound params
+            f"ORDER BY bm25({fts}, {weights}), e.published_at DESC, e.article_id DESC "
+            "LIMIT %s OFFSET %s",
+            [*tier_one_params, limit, offset],
+        )
+        ids: list[int] = [row[0] for row in cursor.fetchall()]
+        if len(ids) < limit:  # tier two: matches in the body alone, newest first
+            # Counted only now: on a page that tier one fills, the count is not needed.
+            cursor.execute(f"SELECT COUNT(*) {tier_one}", tier_one_params)  # noqa: S608
+            in_tier_one = cursor.fetchone()[0]
+            cursor.execute(
+                f"SELECT e.article_id FROM {entry} e "  # noqa: S608 - fixed SQL, bound params
+                f"WHERE e.article_id IN ({matching}) AND e.article_id NOT IN ({matching}) "
+                f"AND {condition} ORDER BY e.published_at DESC, e.article_id DESC "
+                "LIMIT %s OFFSET %s",
+                [match, head, *filter_params, limit - len(ids), max(0, offset - in_tier_one)],
+            )
+            ids += [row[0] for row in cursor.fetchall()]
         if not ids:
             return SearchPage([], total, terms)
         marks = ", ".join(["%s"] * len(ids))
         cursor.execute(
-            f"SELECT rowid, snippet({FTS_TABLE}, 4, %s, %s, '…', 28) FROM {FTS_TABLE} "  # noqa: S608
-            f"WHERE {FTS_TABLE} MATCH %s AND rowid IN ({marks})",
+            f"SELECT rowid, snippet({fts}, 4, %s, %s, '…', 28) FROM {fts} "  # noqa: S608
+            f"WHERE {fts} MATCH %s AND rowid IN ({marks})",
             [MARK_OPEN, MARK_CLOSE, match, *ids],
         )
         snippets = dict(cursor.fetchall())
@@ -170,36 +224,42 @@ def _sqlite_search(terms, mode, now, category, audience, offset, limit) -> Searc
 
 
 def _postgres_search(terms, mode, now, category, audience, offset, limit) -> SearchPage:
-    from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
-    from django.db.models import F
-
-    text = " ".join(terms) if mode == "all" else " or ".join(terms)
-    search_type = "plain" if mode == "all" else "websearch"
-    q = SearchQuery(text, config="english", search_type=search_type)
-    queryset = Article.objects.filter(published_at__lte=now, search_vector=q)
-    if category:
-        queryset = queryset.filter(category=category)
-    if audience:
-        queryset = queryset.filter(audience=audience)
-    total = queryset.count()
-    if not total:
-        return SearchPage([], 0, terms)
-    rows = (
-        queryset.annotate(
-            rank=SearchRank(F("search_vector"), q),
-            snippet=SearchHeadline(
-                "body_text",
-                q,
-                config="english",
-                start_sel=MARK_OPEN,
-                stop_sel=MARK_CLOSE,
-                max_words=35,
-                min_words=15,
-                max_fragments=2,
-                fragment_delimiter=" … ",
-            ),
-        )
-        .order_by("-rank", "-published_at")
-        .values_list("id", "snippet")[offset : offset + limit]
+    words = [t for t in terms if t != "or"]  # "or" would be an operator to websearch
+    every = " ".join(words) if mode == "all" else " or ".join(words)
+    match = (
+        "plainto_tsquery('english', %s)" if mode == "all" else "websearch_to_tsquery('english', %s)"
     )
-    return SearchPage(_load(list(rows)), total, terms)
+    condition, filter_params = _filters(now, category, audience)
+    entry = SearchEntry._meta.db_table
+    base = f"FROM {entry} e WHERE e.vector @@ {match} AND {condition}"
+    params = [every, *filter_params]
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The planner prices `vector @@ query` as cheap, and for a common word it then reads
+        # every row and unpacks every large vector; the GIN index answers the same question
+        # without reading a vector at all. For this transaction only, scan through indexes.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        cursor.execute(f"SELECT COUNT(*) {base}", params)  # noqa: S608 - fixed SQL, bound params
+        total = cursor.fetchone()[0]
+        if not total or offset >= total:
+            return SearchPage([], total, terms)
+        cursor.execute(
+            f"SELECT e.article_id {base} "  # noqa: S608 - fixed SQL, bound params
+            "ORDER BY ts_rank(e.rank_vector, websearch_to_tsquery('english', %s)) DESC, "
+            "e.published_at DESC, e.article_id DESC LIMIT %s OFFSET %s",
+            [*params, " or ".join(words), limit, offset],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+        if not ids:
+            return SearchPage([], total, terms)
+        # ts_headline reads the whole text it is given: give it the passage around the
+        # first place a query word's stem occurs, not the whole body.
+        cursor.execute(
+            "SELECT a.id, ts_headline('english', substr(a.body_text, greatest(1, coalesce(("  # noqa: S608
+            "SELECT min(nullif(strpos(lower(a.body_text), stem), 0)) FROM unnest("
+            "tsvector_to_array(to_tsvector('english', %s))) stem), 1) - 200), 1500), "
+            f"{match}, %s) FROM articles_article a WHERE a.id = ANY(%s)",
+            [every, every, HEADLINE_OPTIONS, ids],
+        )
+        snippets = dict(cursor.fetchall())
+    return SearchPage(_load([(i, snippets.get(i, "")) for i in ids]), total, terms)

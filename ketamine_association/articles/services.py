@@ -318,7 +318,7 @@ def _store(
     _store_tags(article, meta.tags, is_new=existing is None)
     _store_redirects(article, meta.redirect_from, is_new=existing is None)
     search_index_article(
-        article_id=article.id,
+        article=article,
         title=f"{meta.title} {rendered.headline or ''}",
         headings=" ".join(h.text for h in rendered.headings),
         excerpt=meta.excerpt,
