@@ -153,3 +153,43 @@ def test_search_page_shows_results_and_filters(client, library):
 def test_no_result_page_offers_a_way_on(client, library):
     html = client.get("/search", {"q": "zzzzqqq"}).content.decode()
     assert "No articles match" in html and "Browse by category" in html
+
+
+def test_snippet_starts_near_the_first_match_and_marks_word_forms():
+    from ketamine_association.articles.search import MARK_CLOSE, MARK_OPEN, snippet
+
+    text = " ".join(f"filler{i}" for i in range(100)) + " Infusions help; an infusion <b> ends."
+    text += " " + " ".join(f"tail{i}" for i in range(100))
+    cut = snippet(text, ["what", "infusion"])
+    assert cut.startswith("…filler92 ")  # eight words of lead-in, and a mark that text was cut
+    assert cut.endswith("…")
+    assert f"{MARK_OPEN}Infusions{MARK_CLOSE} help; an {MARK_OPEN}infusion{MARK_CLOSE}" in cut
+    assert len(cut.strip("…").split()) == 32
+    assert snippet("No match here at all.", ["zebra"]) == "No match here at all."
+    assert snippet("", ["zebra"]) == ""
+
+
+def test_body_only_matches_come_after_head_matches_newest_first(tmp_path, images):
+    for name, title, date in [
+        ("old", "Evening Walks", "2025-01-01"),
+        ("new", "Morning Light", "2026-01-01"),
+        ("mid", "Quiet Rooms", "2025-06-01"),
+        ("head", "Gentle Lanterns", "2024-01-01"),
+    ]:
+        write(tmp_path / f"{name}.md", make(name, title, "A lantern glowed.", date=date))
+    assert not article_import_paths(paths=[tmp_path], images=images).failed
+    now = timezone.now()
+    whole = article_search(query="lanterns", now=now)
+    assert slugs(whole) == ["head", "new", "mid", "old"]
+    pages = [article_search(query="lanterns", now=now, limit=1, offset=i) for i in range(5)]
+    assert [slugs(p) for p in pages] == [["head"], ["new"], ["mid"], ["old"], []]
+    assert {p.total for p in pages} == {4}
+
+
+def test_a_deleted_article_is_no_longer_found(library):
+    from ketamine_association.articles.models import Article
+
+    Article.objects.get(slug="title-mention").delete()
+    page = article_search(query="neuroplasticity", now=timezone.now())
+    assert slugs(page) == ["body-mention"]
+    assert page.total == 1
