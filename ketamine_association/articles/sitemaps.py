@@ -1,29 +1,12 @@
 """The sitemap: articles with lastmod, categories, tags and index pages, absolute URLs."""
 
-from urllib.parse import urlsplit
-
-from django.conf import settings
-from django.contrib.sitemaps import Sitemap
 from django.utils import timezone
 
+from ketamine_association.core.sitemaps import SiteSitemap
 from ketamine_association.directory.sitemaps import DIRECTORY_SITEMAPS
 
 from . import selectors
 from .choices import Audience
-
-
-class SiteSitemap(Sitemap):
-    """Absolute URLs on SITE_URL, whatever host the request came to."""
-
-    @property
-    def limit(self):
-        return settings.SITEMAP_LIMIT
-
-    def get_domain(self, site=None):
-        return urlsplit(settings.SITE_URL).netloc
-
-    def get_protocol(self, protocol=None):
-        return urlsplit(settings.SITE_URL).scheme
 
 
 class ArticleSitemap(SiteSitemap):

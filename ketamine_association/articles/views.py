@@ -18,6 +18,7 @@ from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
 from ketamine_association.core.pagecache import publicly_cacheable
+from ketamine_association.core.pagination import page_links
 
 from . import selectors
 from .categories import Category
@@ -115,7 +116,7 @@ def _list_page(
     context = {
         "page_obj": page_obj,
         "articles": page_obj.object_list,
-        "page_links": [(n, page_url(base, n)) for n in paginator.page_range],
+        "page_links": page_links(paginator, page, lambda n: page_url(base, n)),
         "previous_url": page_url(base, page - 1) if page_obj.has_previous() else "",
         "next_url": page_url(base, page + 1) if page_obj.has_next() else "",
         "categories": selectors.category_list(now=now),

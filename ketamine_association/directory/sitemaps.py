@@ -1,30 +1,13 @@
 """Sitemap sections of the directory: state and city pages, and real providers' profiles.
 Registered into articles.sitemaps.SITEMAPS, so /sitemap.xml lists them."""
 
-from urllib.parse import urlsplit
-
-from django.conf import settings
-from django.contrib.sitemaps import Sitemap
+from ketamine_association.core.sitemaps import SiteSitemap
 
 from . import selectors
 from .geo import state_slug
 
 
-class DirectorySitemap(Sitemap):
-    """Absolute URLs on SITE_URL, whatever host the request came to."""
-
-    @property
-    def limit(self):
-        return settings.SITEMAP_LIMIT
-
-    def get_domain(self, site=None):
-        return urlsplit(settings.SITE_URL).netloc
-
-    def get_protocol(self, protocol=None):
-        return urlsplit(settings.SITE_URL).scheme
-
-
-class PlaceSitemap(DirectorySitemap):
+class PlaceSitemap(SiteSitemap):
     """/find-provider/<state> and /find-provider/<state>/<city> with a real provider."""
 
     changefreq = "weekly"
@@ -39,7 +22,7 @@ class PlaceSitemap(DirectorySitemap):
         return f"{path}/{city_slug}" if city_slug else path
 
 
-class ProviderSitemap(DirectorySitemap):
+class ProviderSitemap(SiteSitemap):
     """Profiles of real providers; fictional demo listings are left out."""
 
     changefreq = "monthly"

@@ -12,6 +12,8 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
+from ketamine_association.core.pagination import page_links
+
 from . import selectors
 from .choices import (
     MAX_LOCATION_LENGTH,
@@ -114,7 +116,9 @@ def _search(params, notes: list[str], place) -> dict:
         "cards": [_card(h.provider, h.distance_mi, h.is_remote) for h in result.hits],
         "remote_count": result.total - result.nearby,
         "pages": pages,
-        "page_links": [(n, params.query(page=n)) for n in range(1, pages + 1)] if pages > 1 else [],
+        "page_links": page_links(
+            Paginator(range(result.total), PAGE_SIZE), params.page, lambda n: params.query(page=n)
+        ),
         "previous_query": params.query(page=params.page - 1) if params.page > 1 else "",
         "next_query": params.query(page=params.page + 1) if params.page < pages else "",
         "wider": [(r, params.query(radius=r, page=1)) for r in sorted({*wider[:1], *wider[-1:]})],
@@ -177,9 +181,9 @@ def city_page(request: HttpRequest, state: str, city: str) -> HttpResponse:
         "cards": [_card(provider) for provider in providers],
         "base": base,
         "canonical": absolute(base if page.number == 1 else f"{base}?page={page.number}"),
-        "page_links": [(n, base if n == 1 else f"{base}?page={n}") for n in paginator.page_range]
-        if paginator.num_pages > 1
-        else [],
+        "page_links": page_links(
+            paginator, page.number, lambda n: base if n == 1 else f"{base}?page={n}"
+        ),
     }
     return render(request, "directory/city.html", context)
 

@@ -58,6 +58,23 @@ def test_blog_index_pages_have_no_gaps_or_repeats(client, tmp_path, images):
     assert client.get("/blog/page/0").status_code == 404
 
 
+def test_a_long_list_links_its_ends_and_neighbours_not_every_page(
+    client, tmp_path, images, monkeypatch
+):
+    from ketamine_association.articles import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 1)  # 30 articles, 30 pages
+    many(tmp_path, images, 30)
+    html = client.get("/blog/page/15").content.decode()
+    shown = [n for n, _ in client.get("/blog/page/15").context["page_links"]]
+    assert shown == [1, None, 13, 14, 15, 16, 17, None, 30]
+    assert '<a href="/blog/page/30" aria-label="Page 30">30</a>' in html
+    assert '<a href="/blog/page/14" rel="prev">Previous</a>' in html
+    assert '<a href="/blog/page/16" rel="next">Next</a>' in html
+    assert html.count('aria-hidden="true">…</li>') == 2
+    assert "/blog/page/20" not in html
+
+
 @pytest.mark.parametrize(
     ("path", "where"),
     [
