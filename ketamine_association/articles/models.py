@@ -64,7 +64,18 @@ class Article(models.Model):
 
     class Meta:
         ordering = ["-published_at", "slug"]
-        indexes = [models.Index(fields=["category", "-published_at"])]
+        # Each list is read in the order of one of these, newest first, ties by slug: a page,
+        # an article's neighbours and its related articles stop after a few index entries
+        # instead of sorting the whole list (which on SQLite meant reading wide rows).
+        indexes = [
+            models.Index(fields=["-published_at", "slug"], name="article_newest_idx"),
+            models.Index(
+                fields=["category", "-published_at", "slug"], name="article_category_newest_idx"
+            ),
+            models.Index(
+                fields=["audience", "-published_at", "slug"], name="article_audience_newest_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
