@@ -163,3 +163,53 @@ def test_file_names():
     assert file_for("/blog/page/2") == "blog/page/2.html"
     assert file_for("/blog/feed.xml") == "blog/feed.xml"
     assert file_for("/sitemap-articles.xml?p=2") == "sitemap-articles-p2.xml"
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.name != ".export-manifest.json"
+    }
+
+
+@pytest.mark.django_db(transaction=False)
+def test_several_processes_write_the_same_files_as_one(tmp_path):
+    """`export_site --workers 2` in a real process and database: byte for byte the same tree."""
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    env = {
+        **os.environ,
+        "VAR_DIR": str(tmp_path / "var"),
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DEBUG": "1",
+        "SITE_URL": "https://ketamineassociation.test",
+    }
+    env.pop("DATABASE_URL", None)  # its own SQLite file: data the workers can all read
+
+    def manage(*args: str) -> subprocess.CompletedProcess:
+        done = subprocess.run(
+            [sys.executable, str(root / "manage.py"), *args],
+            env=env,
+            cwd=root,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr
+        return done
+
+    for n in range(40):
+        text = article_text(f"parallel-{n:02d}").replace(
+            '"2026-02-03"', f'"2026-01-{n % 28 + 1:02d}"'
+        )
+        write(tmp_path / "in" / f"p{n}.md", text)
+    manage("migrate", "-v0")
+    manage("import_articles", str(tmp_path / "in"))
+    one = manage("export_site", str(tmp_path / "one"), "--workers", "1")
+    two = manage("export_site", str(tmp_path / "two"), "--workers", "2")
+    assert one.stdout.split(" in ")[0] == two.stdout.split(" in ")[0]  # "N files"
+    first, second = tree(tmp_path / "one"), tree(tmp_path / "two")
+    assert first.keys() == second.keys()
+    assert [name for name in first if first[name] != second[name]] == []
+    assert "blog/parallel-07.html" in first and "blog/page/4.html" in first

@@ -4,7 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from ketamine_association.articles.export import site_export, site_paths
+from ketamine_association.articles.export import default_workers, site_export, site_paths
 
 
 class Command(BaseCommand):
@@ -14,15 +14,25 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("directory", type=Path)
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="processes rendering pages (default: one per core)",
+        )
 
-    def handle(self, *args, directory: Path, **options):
+    def handle(self, *args, directory: Path, workers: int | None, **options):
         if directory.exists() and not directory.is_dir():
             raise CommandError(f"{directory} exists and is not a folder", returncode=2)
         total = len(site_paths())
         with tqdm(
             total=total, unit="page", file=sys.stderr, disable=not sys.stderr.isatty()
         ) as bar:
-            report = site_export(directory=directory, on_progress=lambda _p: bar.update(1))
+            report = site_export(
+                directory=directory,
+                on_progress=lambda _p: bar.update(1),
+                workers=max(1, workers) if workers else default_workers(),
+            )
         for path, status in report.failed:
             self.stderr.write(f"  {path}: answered {status}, not exported")
         self.stdout.write(
