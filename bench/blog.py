@@ -773,7 +773,7 @@ def print_export(export: dict) -> None:
     )
     print(
         f"   ({ours['summary']}; Hugo built {hugo['articles_built']:,} article pages and "
-        f"{hugo['alias_stubs']:,} alias stubs, not counted; Hugo uses every core, ours one)"
+        f"{hugo['alias_stubs']:,} alias stubs, not counted; both use every core)"
     )
 
 
