@@ -36,10 +36,19 @@ import time
 import traceback
 from collections import Counter
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 # bench/run.py's helpers: generated articles, child environments, servers (no side effects).
-from run import Server, child_env, free_port, generate_articles, get, manage
+from run import (
+    Server,
+    child_env,
+    free_port,
+    generate_articles,
+    get,
+    manage,
+    postgres_database,
+    tool_version,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
@@ -227,24 +236,7 @@ def redis_flush(url: str) -> bool:
 
 
 def postgres(url: str, *, create: bool) -> bool:
-    """Drop the bench's database, and make it anew when `create`; False if PostgreSQL fails."""
-    try:
-        import psycopg
-    except ImportError:
-        log("psycopg is not installed: the PostgreSQL figures are skipped")
-        return False
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    try:
-        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            if create:
-                connection.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.Error as exc:
-        log(f"PostgreSQL at {parts.hostname}:{parts.port} is not usable ({exc})")
-        return False
-    return True
+    return postgres_database(url, create=create, log=log)
 
 
 # --------------------------------------------------------------------------- 1. the gate
@@ -803,14 +795,6 @@ def print_report(results: dict) -> None:
 
 
 # --------------------------------------------------------------------------- main
-
-
-def tool_version(cmd: list[str]) -> str:
-    try:
-        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    except OSError:
-        return "missing"
-    return (done.stdout or done.stderr).strip().splitlines()[0]
 
 
 def run_parts(results: dict, tmp: Path) -> None:

@@ -28,7 +28,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from run import postgres_database  # bench/run.py, beside this file
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
@@ -206,22 +207,7 @@ def run_child(part: str, database_url: str, count: int) -> dict | None:
 
 
 def fresh_postgres(url: str) -> bool:
-    try:
-        import psycopg
-    except ImportError:
-        log("psycopg is not installed; the PostgreSQL figures are skipped")
-        return False
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    try:
-        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            connection.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.Error as exc:
-        log(f"PostgreSQL at {parts.hostname}:{parts.port} is not usable ({exc}); skipped")
-        return False
-    return True
+    return postgres_database(url, create=True, log=log)
 
 
 def verdict(value: float, goal: float) -> str:

@@ -22,6 +22,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
@@ -694,6 +695,27 @@ def print_table(results: dict) -> None:
     if "http" in results:
         print_http(results["http"])
         print()
+
+
+def postgres_database(url: str, *, create: bool, log=log) -> bool:
+    """Drop a bench's own database, and make it anew when `create`; False if PostgreSQL fails."""
+    try:
+        import psycopg
+    except ImportError:
+        log("psycopg is not installed: the PostgreSQL figures are skipped")
+        return False
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    try:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            if create:
+                connection.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.Error as exc:
+        log(f"PostgreSQL at {parts.hostname}:{parts.port} is not usable ({exc}); skipped")
+        return False
+    return True
 
 
 def tool_version(cmd: list[str]) -> str:
