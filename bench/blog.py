@@ -40,6 +40,7 @@ from urllib.parse import urlsplit
 
 # bench/run.py's helpers: generated articles, child environments, servers (no side effects).
 from run import (
+    NGINX_CONF,
     Server,
     child_env,
     free_port,
@@ -107,31 +108,6 @@ HUGO_LIST = """\
 </ul>{{ template "_internal/pagination.html" . }}</body></html>
 """
 HUGO_404 = "<!doctype html><html><body><h1>Not found</h1></body></html>\n"
-# The README's nginx recipe for the export: /blog is served from blog.html.
-NGINX_CONF = """\
-daemon off;
-worker_processes {workers};
-pid {work}/nginx.pid;
-error_log {work}/nginx-error.log warn;
-events {{ worker_connections 1024; }}
-http {{
-    access_log off;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_requests 100000;
-    default_type text/html;
-    client_body_temp_path {work}/client_body;
-    proxy_temp_path {work}/proxy;
-    fastcgi_temp_path {work}/fastcgi;
-    uwsgi_temp_path {work}/uwsgi;
-    scgi_temp_path {work}/scgi;
-    server {{
-        listen 127.0.0.1:{port};
-        root {root};
-        location / {{ try_files $uri $uri.html =404; }}
-    }}
-}}
-"""
 QUESTIONS = (
     "what does an infusion feel like",
     "how long does ketamine last",
@@ -593,7 +569,12 @@ def bench_http(var_dir: Path, export_dir: Path, tmp: Path) -> dict:
             (Path(folder) / name).chmod(0o644)
     port = free_port()
     conf = work / "nginx.conf"
-    conf.write_text(NGINX_CONF.format(workers=SERVER_WORKERS, work=work, port=port, root=root))
+    # The README's nginx recipe for the export: /blog is served from blog.html.
+    conf.write_text(
+        NGINX_CONF.format(
+            workers=SERVER_WORKERS, tmp=work, port=port, root=root, try_files="$uri $uri.html"
+        )
+    )
     nginx = shutil.which("nginx", path="/usr/sbin:/usr/bin:/sbin:/bin") or "nginx"
     cmd = [nginx, "-e", str(work / "nginx-error.log"), "-p", str(work), "-c", str(conf)]
     static = serve("nginx", cmd, port, child_env(), tmp)

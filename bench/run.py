@@ -91,7 +91,7 @@ http {{
     server {{
         listen 127.0.0.1:{port};
         root {root};
-        location / {{ try_files $uri =404; }}
+        location / {{ try_files {try_files} =404; }}
     }}
 }}
 """
@@ -533,7 +533,9 @@ def bench_nginx(nginx: str, wrk: str, html: bytes, tmp: Path) -> dict:
             (Path(folder) / name).chmod(0o644)
     conf = work / "nginx.conf"
     conf.write_text(
-        NGINX_CONF.format(workers=SERVER_WORKERS, tmp=work, port=port, root=work / "root")
+        NGINX_CONF.format(
+            workers=SERVER_WORKERS, tmp=work, port=port, root=work / "root", try_files="$uri"
+        )
     )
     cmd = [nginx, "-e", str(work / "nginx-error.log"), "-p", str(work), "-c", str(conf)]
     with Server("nginx", cmd, env=child_env(), log_path=tmp / "nginx.log") as server:
