@@ -130,8 +130,9 @@ def _client() -> tuple[Client, bool]:
     return Client(HTTP_HOST=site.netloc, raise_request_exception=False), site.scheme == "https"
 
 
-def _export_pages(directory: Path, paths: list[str]) -> tuple[list[str], ExportReport]:
-    """Fetch and write `paths`; the names written, and what happened."""
+def _export_chunk(job: tuple[Path, list[str]]) -> tuple[list[str], list[str], ExportReport]:
+    """Fetch and write some pages: (the paths asked, the file names written, what happened)."""
+    directory, paths = job
     client, secure = _client()
     report, produced = ExportReport(), []
     for path in paths:
@@ -142,12 +143,6 @@ def _export_pages(directory: Path, paths: list[str]) -> tuple[list[str], ExportR
         name = file_for(path)
         _write(directory / name, response.content, report)
         produced.append(name)
-    return produced, report
-
-
-def _export_chunk(job: tuple[Path, list[str]]) -> tuple[list[str], list[str], ExportReport]:
-    directory, paths = job
-    produced, report = _export_pages(directory, paths)
     return paths, produced, report
 
 
