@@ -173,7 +173,6 @@ def tree(root: Path) -> dict[str, bytes]:
     }
 
 
-@pytest.mark.django_db(transaction=False)
 def test_several_processes_write_the_same_files_as_one(tmp_path):
     """`export_site --workers 2` in a real process and database: byte for byte the same tree."""
     import sys
