@@ -244,6 +244,11 @@ def _sqlite_search(terms, mode, now, category, audience, offset, limit) -> Searc
     return SearchPage(_load(ids, terms), total, terms)
 
 
+PLAN_THROUGH_INDEXES = (
+    "SELECT set_config('enable_seqscan', %s, true), set_config('enable_indexscan', %s, true)"
+)
+
+
 def _postgres_search(terms, mode, now, category, audience, offset, limit) -> SearchPage:
     words = [t for t in terms if t != "or"]  # "or" would be an operator to websearch
     every = " ".join(words) if mode == "all" else " or ".join(words)
@@ -254,23 +259,27 @@ def _postgres_search(terms, mode, now, category, audience, offset, limit) -> Sea
     entry = SearchEntry._meta.db_table
     base = f"FROM {entry} e WHERE e.vector @@ {match} AND {condition}"
     params = [every, *filter_params]
+    nested = connection.in_atomic_block  # then the settings below must not outlive the search
     with transaction.atomic(), connection.cursor() as cursor:
         # The planner prices `vector @@ query` as cheap, and for a common word it then reads
         # every row and unpacks every large vector; the GIN index answers the same question
         # without reading a vector at all. For this transaction only, scan through indexes.
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SET LOCAL enable_indexscan = off")
-        # One pass over the matches both counts them and ranks them.
-        cursor.execute(
-            "WITH m AS MATERIALIZED (SELECT e.article_id, e.published_at, "  # noqa: S608
-            "ts_rank(e.rank_vector, websearch_to_tsquery('english', %s)) AS rank "
-            f"{base}) SELECT article_id, (SELECT COUNT(*) FROM m) FROM m "
-            "ORDER BY rank DESC, published_at DESC, article_id DESC LIMIT %s OFFSET %s",
-            [" or ".join(words), *params, limit, offset],
-        )
-        rows = cursor.fetchall()
-        if not rows:  # nothing matched, or the page is past the end: count for the pager
-            cursor.execute(f"SELECT COUNT(*) {base}", params)  # noqa: S608 - fixed SQL
-            return SearchPage([], cursor.fetchone()[0], terms)
+        cursor.execute(PLAN_THROUGH_INDEXES, ["off", "off"])
+        try:
+            # One pass over the matches both counts them and ranks them.
+            cursor.execute(
+                "WITH m AS MATERIALIZED (SELECT e.article_id, e.published_at, "  # noqa: S608
+                "ts_rank(e.rank_vector, websearch_to_tsquery('english', %s)) AS rank "
+                f"{base}) SELECT article_id, (SELECT COUNT(*) FROM m) FROM m "
+                "ORDER BY rank DESC, published_at DESC, article_id DESC LIMIT %s OFFSET %s",
+                [" or ".join(words), *params, limit, offset],
+            )
+            rows = cursor.fetchall()
+            if not rows:  # nothing matched, or the page is past the end: count for the pager
+                cursor.execute(f"SELECT COUNT(*) {base}", params)  # noqa: S608 - fixed SQL
+                return SearchPage([], cursor.fetchone()[0], terms)
+        finally:
+            if nested:
+                cursor.execute(PLAN_THROUGH_INDEXES, ["on", "on"])
         ids, total = [row[0] for row in rows], rows[0][1]
     return SearchPage(_load(ids, terms), total, terms)

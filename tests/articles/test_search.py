@@ -193,3 +193,17 @@ def test_a_deleted_article_is_no_longer_found(library):
     page = article_search(query="neuroplasticity", now=timezone.now())
     assert slugs(page) == ["body-mention"]
     assert page.total == 1
+
+
+def test_postgres_planner_settings_do_not_outlive_the_search(library):
+    """The search turns sequential scans off for itself; a caller's transaction gets them back."""
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's planner settings; SQLite has none to restore")
+    with transaction.atomic(), connection.cursor() as cursor:
+        assert article_search(query="neuroplasticity", now=timezone.now()).total == 2
+        cursor.execute("SHOW enable_seqscan")
+        assert cursor.fetchone()[0] == "on"
+        cursor.execute("SHOW enable_indexscan")
+        assert cursor.fetchone()[0] == "on"
