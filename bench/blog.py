@@ -40,7 +40,13 @@ from urllib.parse import urlsplit
 
 # bench/run.py's helpers: generated articles, child environments, servers (no side effects).
 from run import (
+    CORPUS,
+    CORPUS_IMAGES,
+    GRANIAN,
     NGINX_CONF,
+    OUT,
+    PYTHON,
+    ROOT,
     Server,
     child_env,
     free_port,
@@ -51,13 +57,6 @@ from run import (
     tool_version,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "bench" / "out"
-SHARED = Path(os.environ.get("SHARED_DIR", ROOT.parent / "shared"))
-CORPUS = SHARED / "corpus" / "articles"
-CORPUS_IMAGES = SHARED / "corpus" / "images"
-PYTHON = ROOT / ".venv" / "bin" / "python"
-GRANIAN = ROOT / ".venv" / "bin" / "granian"
 TIME = "/usr/bin/time"
 
 QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")

@@ -177,11 +177,12 @@ def snippet(text: str, terms: list[str]) -> str:
     pattern = re.compile(r"\b(?:" + "|".join(re.escape(s) for s in starts) + r")\w*", re.IGNORECASE)
     found = pattern.search(text)
     head = text[: found.start()] if found else ""
-    before = head.split()[-SNIPPET_LEAD:] if found else []
+    head_words = head.split()
+    before = head_words[-SNIPPET_LEAD:]
     rest = text[len(head) :].split(maxsplit=SNIPPET_WORDS - len(before))
     words = before + rest[: SNIPPET_WORDS - len(before)]
     passage = pattern.sub(lambda m: f"{MARK_OPEN}{m.group(0)}{MARK_CLOSE}", " ".join(words))
-    opening = "…" if len(head.split()) > len(before) else ""
+    opening = "…" if len(head_words) > len(before) else ""
     ending = "…" if len(rest) > SNIPPET_WORDS - len(before) else ""
     return f"{opening}{passage}{ending}"
 
