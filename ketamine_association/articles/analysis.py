@@ -61,7 +61,7 @@ class SiteKnowledge:
     """What the analysis may ask of the site: which slugs exist, which images, which paths."""
 
     slugs: Collection[str]
-    image_exists: Callable[[str], bool]
+    image_problem: Callable[[str], str]  # why an image URL cannot be shown, "" when it can
     path_served: Callable[[str], bool]
     categories: Collection[str] = ()
     image_alternative: Callable[[str], str] = lambda _url: ""
@@ -72,8 +72,6 @@ class SiteKnowledge:
         if slug not in self._suggestions:
             self._suggestions[slug] = closest(slug, self.slugs)
         return self._suggestions[slug]
-
-    image_alternative: Callable[[str], str] = lambda _url: ""
 
 
 def stated_minutes(value: str | int | None) -> int | None:
@@ -133,20 +131,22 @@ def analyse(
 
     # Images that are not there.
     for field_name, value in (("featuredImage", meta.featured_image), ("ogImage", meta.og_image)):
-        if value and not value.startswith(("http://", "https://")) and not site.image_exists(value):
+        if not value or value.startswith(("http://", "https://")):
+            continue
+        if problem := site.image_problem(value):
             add(
                 "image-missing",
                 Severity.ERROR,
-                f"{field_name} {value} does not exist",
+                f"{field_name} {value} {problem}",
                 lines.get(field_name),
                 site.image_alternative(value),
             )
     for image in rendered.images:
-        if image.src.startswith("/") and not site.image_exists(image.src):
+        if image.src.startswith("/") and (problem := site.image_problem(image.src)):
             add(
                 "image-missing",
                 Severity.ERROR,
-                f"image {image.src} does not exist",
+                f"image {image.src} {problem}",
                 image.line,
                 site.image_alternative(image.src),
             )
@@ -194,8 +194,8 @@ def analyse(
                         f"/blog/{near}" if near else "",
                     )
             elif path.startswith("/images/"):
-                if not site.image_exists(path):
-                    add("image-missing", Severity.ERROR, f"link to missing file {href}", link.line)
+                if problem := site.image_problem(path):
+                    add("image-missing", Severity.ERROR, f"link to {href}: {problem}", link.line)
             elif not site.path_served(path):
                 add(
                     "internal-link-dead",

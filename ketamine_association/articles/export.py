@@ -27,6 +27,8 @@ from django.test import Client
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from ketamine_association.core.files import contained_file
+
 from . import selectors
 from .choices import Audience
 from .models import Redirect
@@ -214,8 +216,12 @@ def _site_export(
     images_root = Path(settings.ARTICLE_IMAGES_ROOT)
     if images_root.is_dir():
         prefix = settings.ARTICLE_IMAGES_URL.strip("/")
-        for source in sorted(p for p in images_root.rglob("*") if p.is_file()):
-            name = f"{prefix}/{source.relative_to(images_root).as_posix()}"
+        for found in sorted(images_root.rglob("*")):
+            relative = found.relative_to(images_root).as_posix()
+            source = contained_file(images_root, relative)  # regular files only, no links
+            if source is None:
+                continue
+            name = f"{prefix}/{relative}"
             _copy(source, directory / name, report)
             produced.add(name)
     for url, source in sorted(_static_files().items()):

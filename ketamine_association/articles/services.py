@@ -130,7 +130,7 @@ def site_knowledge(*, images: ImageStore, slugs: set[str], categories: set[str])
     return SiteKnowledge(
         slugs={slug for slug, _ in stored} | slugs,
         categories={category for _, category in stored} | categories,
-        image_exists=images.exists,
+        image_problem=images.problem,
         image_alternative=images.alternative,
         path_served=path_served,
     )

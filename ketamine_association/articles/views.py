@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
+from ketamine_association.core.files import SVG_CSP, file_response
 from ketamine_association.core.pagecache import publicly_cacheable
 from ketamine_association.core.pagination import page_links
 
@@ -245,15 +246,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def article_image(request: HttpRequest, name: str) -> FileResponse:
-    path = ImageStore().served_path(name)
-    if path is None:
-        raise Http404("No such image.")
-    response = FileResponse(path.open("rb"))
-    response["Cache-Control"] = "public, max-age=86400"
-    # An SVG opened on its own must not run anything.
-    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return file_response(root=ImageStore().root, name=name, csp=SVG_CSP)
 
 
 @require_safe
