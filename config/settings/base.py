@@ -1,6 +1,7 @@
 """Settings shared by every environment. Everything that differs is read from the environment."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -39,6 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "csp",
+    "axes",
     "ketamine_association.core",
     "ketamine_association.articles",
     "ketamine_association.directory",
@@ -56,6 +58,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "ketamine_association.core.ratelimit.RetryAfterMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -132,6 +136,29 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# Password guessing: django-axes locks a login out per account and, separately, per client
+# address after AXES_FAILURE_LIMIT wrong passwords, for AXES_COOLOFF_TIME; the answer is our
+# page with 429 and Retry-After (core/ratelimit.py). A right password during the lockout fails.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "ketamine_association.core.ratelimit.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "ketamine_association.core.ratelimit.client_ip"
+AXES_VERBOSE = False
+AXES_SENSITIVE_PARAMETERS = ["username", "email", "password"]
+
+# Behind one trusted proxy: the META key of its client-address header, e.g.
+# HTTP_X_FORWARDED_FOR (its last hop is used). Empty: REMOTE_ADDR. Rate limits and login
+# lockouts count per client address.
+CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "")
+# Seconds a 429 asks a client to wait when the limit that refused it does not say.
+RETRY_AFTER_DEFAULT = 60
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -27,9 +27,6 @@ DEFAULTS: dict[str, Any] = {
     "RATE_WINDOW": 3600,
     # Secret salt of the IP hash; derived from SECRET_KEY when empty.
     "IP_SALT": "",
-    # Behind one trusted proxy: the META key of its client-address header (its last hop is
-    # used), e.g. HTTP_X_FORWARDED_FOR. Empty: REMOTE_ADDR.
-    "IP_HEADER": "",
     # Sending: messages per second (0 = as fast as the relay accepts), rows claimed per batch
     # (one SMTP connection each), seconds after which another sender may take over a claim.
     "SEND_RATE": 25.0,

@@ -11,13 +11,21 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from ketamine_association.core.ratelimit import client_ip, too_many_requests
+
 from . import conf, selectors, services, tokens
 from .choices import ALREADY_SUBSCRIBED, Interest, SubscriberStatus
 from .forms import PreferencesForm, SignupForm
 from .models import Subscriber
-from .privacy import client_ip, ip_hash, signup_address_limited, signup_ip_limited
+from .privacy import (
+    ip_hash,
+    normalise_email,
+    signup_address_limited,
+    signup_ip_limited,
+)
 
 SAFE_AND_POST = ["GET", "HEAD", "POST"]
+RATE_LIMITED = "newsletter/rate_limited.html"
 
 
 def _no_store(response: HttpResponse) -> HttpResponse:
@@ -37,13 +45,15 @@ def signup(request: HttpRequest) -> HttpResponse:
     form = SignupForm(request.POST or None)
     if request.method == "POST":
         hashed = ip_hash(client_ip(request))
-        if signup_ip_limited(ip_hashed=hashed):
-            return render(request, "newsletter/rate_limited.html", status=429)
+        if retry_after := signup_ip_limited(ip_hashed=hashed):
+            return too_many_requests(request, retry_after=retry_after, template=RATE_LIMITED)
         if form.is_valid():
             data = form.cleaned_data
             if not data["website"]:  # the honeypot: a bot gets the same page and no email
-                if signup_address_limited(email=data["email"].strip().lower()):
-                    return render(request, "newsletter/rate_limited.html", status=429)
+                if retry_after := signup_address_limited(email=normalise_email(data["email"])):
+                    return too_many_requests(
+                        request, retry_after=retry_after, template=RATE_LIMITED
+                    )
                 services.subscriber_request(
                     email=data["email"],
                     first_name=data["first_name"],

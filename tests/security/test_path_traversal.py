@@ -172,4 +172,3 @@ def test_import_publishes_a_regular_image(tmp_path, images, client):
     assert "image-missing" not in {f.code for f in outcome.findings}
     assert (images.root / "probe.svg").read_bytes() == SVG
     assert client.get("/images/articles/probe.svg").status_code == 200
-
