@@ -9,7 +9,7 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from email.header import Header
-from email.utils import formatdate
+from email.utils import formatdate, make_msgid
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -119,7 +119,8 @@ def transactional_message(
         text=render_to_string(f"newsletter/email/{kind}.txt", context),
         html=render_to_string(f"newsletter/email/{kind}.html", context),
         links=links,
-        headers={},
+        # The delivery id a log line names when this message cannot be sent.
+        headers={"Message-ID": make_msgid(f"newsletter.{kind}", domain=conf.mail_domain())},
     )
 
 

@@ -19,6 +19,7 @@ from django.utils.crypto import constant_time_compare
 from django.utils.dateparse import parse_date, parse_datetime
 
 from ketamine_association.articles.seo import absolute
+from ketamine_association.core.logging import mail_delivery_id, mail_error_summary
 
 from . import conf, mail, tokens
 from .choices import (
@@ -53,12 +54,17 @@ def consent_event(
 
 
 def _send(message) -> None:
-    """Transactional mail never breaks the page: a relay failure is logged, the reader can
-    ask again."""
+    """Transactional mail never breaks the page: a relay failure is logged by the message's
+    id (never its address), and the reader can ask again."""
     try:
         message.send()
-    except Exception:
-        logger.exception("newsletter: could not send %s", message.subject)
+    except Exception as exc:
+        logger.error(
+            "newsletter: %r mail %s not sent: %s",
+            message.subject,
+            mail_delivery_id(message),
+            mail_error_summary(exc),
+        )
 
 
 def _interests(values: Iterable[str]) -> list[str]:
