@@ -8,6 +8,11 @@ content version, which invalidates every stored page at once; a worker reads the
 the shared cache at most every `version_ttl` seconds (1 s), so a re-import shows within a
 second everywhere, and a hit costs no round trip at all. Conditional requests (If-None-Match)
 get 304 like Django would give.
+
+Before it answers, the cache applies Django's own rules through Django's own code: a request
+whose Host is not allowed, or that SECURE_SSL_REDIRECT would send to HTTPS, is passed to
+Django (400, 301); pages are stored per scheme, so a cached answer carries exactly the headers
+(HSTS included) that Django gave the first request of its kind.
 """
 
 from __future__ import annotations
@@ -16,7 +21,10 @@ import contextlib
 import hashlib
 import time
 
+from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import DisallowedHost
+from django.core.handlers.wsgi import WSGIRequest
 
 from ketamine_association.articles.services import content_version
 
@@ -32,9 +40,23 @@ def publicly_cacheable(response):
     return response
 
 
-def _key(environ: dict) -> str:
-    raw = f"{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}"
+def _key(environ: dict, scheme: str) -> str:
+    raw = f"{scheme}:{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}"
     return "wsgi-page:" + hashlib.md5(raw.encode(), usedforsecurity=False).hexdigest()
+
+
+def _scheme_if_django_would_answer(environ: dict) -> str | None:
+    """The request's scheme when Django itself would answer it with a page; None when Django
+    would refuse the host (400) or redirect to HTTPS (301), so the request must go to Django."""
+    request = WSGIRequest(environ)
+    try:
+        request.get_host()
+    except DisallowedHost:
+        return None
+    secure = request.is_secure()
+    if settings.SECURE_SSL_REDIRECT and not secure:
+        return None
+    return "https" if secure else "http"
 
 
 class PageCacheMiddleware:
@@ -66,7 +88,13 @@ class PageCacheMiddleware:
         method = environ.get("REQUEST_METHOD")
         if method not in ("GET", "HEAD"):
             return self.app(environ, start_response)
-        key = _key(environ)
+        try:
+            scheme = _scheme_if_django_would_answer(environ)
+        except Exception:  # an unreadable request is Django's to answer
+            scheme = None
+        if scheme is None:
+            return self.app(environ, start_response)
+        key = _key(environ, scheme)
         try:
             version = self._current_version()
             entry = self._local.get(key)

@@ -28,7 +28,7 @@ class Spy:
 def call(app, path, **extra):
     environ = {"PATH_INFO": path, "REQUEST_METHOD": "GET", "wsgi.input": io.BytesIO(b""), **extra}
     setup_testing_defaults(environ)
-    environ["HTTP_HOST"] = "testserver"
+    environ["HTTP_HOST"] = extra.get("HTTP_HOST", "testserver")
     seen = {}
 
     def start_response(status, headers, exc_info=None):

@@ -68,7 +68,8 @@ def running_server(kind: str, *, env: dict[str, str]) -> Iterator[int]:
 
 
 def raw_get(port: int, path: str, headers: dict[str, str] | None = None):
-    """GET `path` exactly as written (no client-side normalisation); (status, headers, body)."""
+    """GET `path` exactly as written (no client-side normalisation); (status, headers, body),
+    with the header names in lower case."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
     try:
         connection.putrequest("GET", path, skip_host=True, skip_accept_encoding=True)
@@ -76,6 +77,10 @@ def raw_get(port: int, path: str, headers: dict[str, str] | None = None):
             connection.putheader(name, value)
         connection.endheaders()
         response = connection.getresponse()
-        return response.status, dict(response.getheaders()), response.read()
+        return (
+            response.status,
+            {k.lower(): v for k, v in response.getheaders()},
+            response.read(),
+        )
     finally:
         connection.close()
