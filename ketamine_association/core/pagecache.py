@@ -48,7 +48,7 @@ def _key(environ: dict, scheme: str) -> str:
 def _scheme_if_django_would_answer(environ: dict) -> str | None:
     """The request's scheme when Django itself would answer it with a page; None when Django
     would refuse the host (400) or redirect to HTTPS (301), so the request must go to Django."""
-    request = WSGIRequest(environ)
+    request = WSGIRequest(environ.copy())  # Django writes the decoded path into its environ
     try:
         request.get_host()
     except DisallowedHost:
