@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.urls import reverse
+
 # Words whose derived capitalisation would be wrong.
 _SPECIAL_WORDS = {"PTSD": "PTSD", "OCD": "OCD", "KAP": "KAP", "FAQ": "FAQ", "AND": "and"}
 
@@ -35,7 +37,8 @@ class Category:
         return DESCRIPTIONS.get(self.code, f"Articles filed under {self.name}.")
 
     def get_absolute_url(self) -> str:
-        return f"/blog/category/{self.slug}"
+        """The one place a category's address is made: from the URL pattern's own name."""
+        return reverse("articles:category", args=[self.slug])
 
 
 def category_slug(code: str) -> str:

@@ -46,7 +46,7 @@ class ArticleFeed(Feed):
         return item.published_at
 
     def item_updateddate(self, item):
-        return item.published_at
+        return max(item.updated_at, item.published_at)
 
     def item_author_name(self, item):
         return settings.SITE_NAME

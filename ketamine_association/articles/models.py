@@ -4,7 +4,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.urls import reverse
 
-from .categories import category_name
+from .categories import Category, category_name
 from .choices import Audience, Severity
 
 
@@ -94,6 +94,10 @@ class Article(models.Model):
     @property
     def category_name(self) -> str:
         return category_name(self.category)
+
+    @property
+    def category_url(self) -> str:
+        return Category(self.category).get_absolute_url()
 
     @property
     def reading_time(self) -> str:

@@ -17,6 +17,7 @@ CARD_FIELDS = (
     "category",
     "audience",
     "published_at",
+    "updated_at",
     "featured_image",
     "featured_image_exists",
     "reading_minutes",

@@ -222,3 +222,14 @@ def test_corpus_research_short_link_lists_the_seed(client, corpus_dir, corpus_im
         response.status_code == 301 and response["Location"] == "/blog/category/clinical-research"
     )
     assert "science-of-hope-ketamine-brain" in listed(client, "/blog/category/clinical-research")
+
+
+def test_atom_updated_is_the_articles_updated_at(client, tmp_path, images):
+    text = article_text("revised").replace(
+        'publishedAt: "2026-02-03"', 'publishedAt: "2026-02-03"\nupdatedAt: "2026-05-20"'
+    )
+    article_import_paths(paths=[write(tmp_path / "r.md", text)], images=images)
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    (entry,) = ET.fromstring(client.get("/blog/atom.xml").content).findall("a:entry", ns)
+    assert entry.findtext("a:updated", namespaces=ns).startswith("2026-05-20")
+    assert entry.findtext("a:published", namespaces=ns).startswith("2026-02-03")

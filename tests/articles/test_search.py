@@ -207,3 +207,11 @@ def test_postgres_planner_settings_do_not_outlive_the_search(library):
         assert cursor.fetchone()[0] == "on"
         cursor.execute("SHOW enable_indexscan")
         assert cursor.fetchone()[0] == "on"
+
+
+def test_search_results_link_each_category_to_its_page(client, library):
+    response = client.get("/search", {"q": "neuroplasticity"})
+    html = response.content.decode()
+    assert 'href="/blog/category/clinical-research" class="badge"' in html
+    assert "/blog/category/clinicalresearch" not in html
+    assert client.get("/blog/category/clinical-research").status_code == 200
