@@ -56,6 +56,7 @@ bench: install test-deps
 	$(BIN)/python bench/blog.py
 	$(BIN)/python bench/directory.py
 	$(BIN)/python bench/newsletter.py
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
