@@ -7,6 +7,10 @@ import pytest
 from django.core.cache import cache
 
 from ketamine_association.articles.images import ImageStore
+from tests.newsletter.smtp import SmtpSink
+
+# The browser fixtures (chromium through Playwright) serve tests/browser/ and tests/security/.
+pytest_plugins = ["tests.browser.fixtures"]
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("SHARED_DIR", ROOT.parent / "shared"))
@@ -58,3 +62,18 @@ def served_images(tmp_path, settings) -> Path:
 @pytest.fixture
 def images(served_images) -> ImageStore:
     return ImageStore(root=served_images)
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server on a free localhost port; Django sends through it."""
+    with SmtpSink() as sink:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST = "127.0.0.1"
+        settings.EMAIL_PORT = sink.port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        settings.EMAIL_TIMEOUT = 10
+        settings.NEWSLETTER_SEND_RATE = 0
+        sink.recorder.port = sink.port
+        yield sink.recorder

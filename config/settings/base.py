@@ -152,6 +152,9 @@ AXES_CLIENT_IP_CALLABLE = "ketamine_association.core.ratelimit.client_ip"
 AXES_VERBOSE = False
 AXES_SENSITIVE_PARAMETERS = ["username", "email", "password"]
 
+# Where a login without a safe `next` lands (Django's default, /accounts/profile/, is a 404).
+LOGIN_REDIRECT_URL = "/admin/"
+
 # Behind one trusted proxy: the META key of its client-address header, e.g.
 # HTTP_X_FORWARDED_FOR (its last hop is used). Empty: REMOTE_ADDR. Rate limits and login
 # lockouts count per client address.

@@ -4,6 +4,10 @@ from django.db import models
 
 WORDS_PER_MINUTE = 238
 MAX_SOURCE_BYTES = 2 * 1024 * 1024
+# Frontmatter is a few hundred bytes of fields (the largest of the real corpus: 2 KB) nested
+# two or three levels deep; these bounds refuse a hostile file before YAML builds it.
+MAX_FRONTMATTER_CHARS = 64 * 1024
+MAX_FRONTMATTER_DEPTH = 20
 STATED_WORDCOUNT_TOLERANCE = 0.10
 STATED_READINGTIME_TOLERANCE_MIN = 1
 DEFAULT_AUTHOR = "Ketamine Association Editorial Team"

@@ -198,6 +198,10 @@ def article_import(
         doc = load_source(path)
     except SourceInvalid as exc:
         return ImportOutcome(str(path), "failed", errors=exc.errors)
+    except Exception as exc:  # a file the reader did not foresee must not stop the batch either
+        logger.exception("reading %s failed", path)
+        error = SourceError(None, None, f"cannot read the file: {type(exc).__name__}: {exc}")
+        return ImportOutcome(str(path), "failed", errors=(error,))
     slug = doc.meta.slug
     if slug in claimed:
         error = SourceError(

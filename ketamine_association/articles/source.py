@@ -17,7 +17,13 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .choices import DEFAULT_AUTHOR, DEFAULT_CATEGORY, MAX_SOURCE_BYTES
+from .choices import (
+    DEFAULT_AUTHOR,
+    DEFAULT_CATEGORY,
+    MAX_FRONTMATTER_CHARS,
+    MAX_FRONTMATTER_DEPTH,
+    MAX_SOURCE_BYTES,
+)
 
 try:  # the C loader is many times faster; both are the *safe* loader.
     from yaml import CSafeLoader as SafeLoader
@@ -213,14 +219,28 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _walk_lines(node: yaml.Node, prefix: str, lines: dict[str, int], seen: set[int]) -> None:
+def _walk_lines(
+    node: yaml.Node, prefix: str, lines: dict[str, int], seen: set[int], *, line: int, depth: int
+) -> None:
+    """Record the 0-based line of every key; refuse aliases and deep nesting. `line` is where
+    this node is used: an alias resolves to the anchored node, whose own mark is elsewhere."""
     if id(node) in seen:
         raise SourceInvalid(
             [
                 SourceError(
                     prefix or None,
-                    node.start_mark.line + 1,
+                    line,
                     "YAML anchors and aliases (&name / *name) are not allowed in frontmatter",
+                )
+            ]
+        )
+    if depth > MAX_FRONTMATTER_DEPTH:
+        raise SourceInvalid(
+            [
+                SourceError(
+                    prefix.split(".", 1)[0] or None,
+                    line,
+                    f"frontmatter is nested more than {MAX_FRONTMATTER_DEPTH} levels deep",
                 )
             ]
         )
@@ -228,18 +248,39 @@ def _walk_lines(node: yaml.Node, prefix: str, lines: dict[str, int], seen: set[i
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key = f"{prefix}.{key_node.value}" if prefix else str(key_node.value)
-            lines.setdefault(key, key_node.start_mark.line + 1)
-            _walk_lines(value_node, key, lines, seen)
+            key_line = key_node.start_mark.line
+            lines.setdefault(key, key_line)
+            _walk_lines(value_node, key, lines, seen, line=key_line, depth=depth + 1)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             key = f"{prefix}.{index}"
-            lines.setdefault(key, item.start_mark.line + 1)
-            _walk_lines(item, key, lines, seen)
+            item_line = line if id(item) in seen else item.start_mark.line
+            lines.setdefault(key, item_line)
+            _walk_lines(item, key, lines, seen, line=item_line, depth=depth + 1)
+
+
+def _frontmatter_too_large(yaml_text: str, first_line: int) -> SourceInvalid:
+    """The size error, naming the longest line and the key it starts with."""
+    rows = yaml_text.split("\n")
+    index = max(range(len(rows)), key=lambda i: len(rows[i]))
+    key = re.match(r"\s*([A-Za-z_][\w-]*)\s*:", rows[index])
+    return SourceInvalid(
+        [
+            SourceError(
+                key.group(1) if key else None,
+                first_line + index,
+                f"frontmatter is {len(yaml_text):,} characters; the limit is "
+                f"{MAX_FRONTMATTER_CHARS:,} (this line alone has {len(rows[index]):,})",
+            )
+        ]
+    )
 
 
 def parse_frontmatter(yaml_text: str, *, first_line: int = 2) -> tuple[dict, dict[str, int]]:
-    """YAML (safe loader) to a mapping and the line of every key, aliases refused."""
-    offset = first_line - 1
+    """YAML (safe loader) to a mapping and the line of every key; aliases, deep nesting and
+    oversized frontmatter refused."""
+    if len(yaml_text) > MAX_FRONTMATTER_CHARS:
+        raise _frontmatter_too_large(yaml_text, first_line)
     loader = SafeLoader(yaml_text)
     try:
         node = loader.get_single_node()
@@ -250,7 +291,12 @@ def parse_frontmatter(yaml_text: str, *, first_line: int = 2) -> tuple[dict, dic
                 [SourceError(None, first_line, "frontmatter must be a mapping of key: value")]
             )
         relative: dict[str, int] = {}
-        _walk_lines(node, "", relative, set())
+        try:
+            _walk_lines(node, "", relative, set(), line=0, depth=0)
+        except SourceInvalid as exc:  # lines of the YAML text -> lines of the file
+            raise SourceInvalid(
+                [SourceError(e.field, e.line + first_line, e.message) for e in exc.errors]
+            ) from None
         data = loader.construct_document(node)
     except yaml.YAMLError as exc:
         problem_mark = getattr(exc, "problem_mark", None)
@@ -261,14 +307,14 @@ def parse_frontmatter(yaml_text: str, *, first_line: int = 2) -> tuple[dict, dic
         at_end = problem_mark is not None and problem_mark.line >= yaml_text.count("\n")
         if context_mark is not None and at_end:
             mark = context_mark
-        line = mark.line + 1 + offset if mark is not None else None
+        line = mark.line + first_line if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
         context = getattr(exc, "context", None)
         detail = f"{problem} ({context})" if context else problem
         raise SourceInvalid([SourceError(None, line, f"invalid YAML: {detail}")]) from exc
     finally:
         loader.dispose()
-    return _plain(data), {k: v + offset for k, v in relative.items()}
+    return _plain(data), {k: v + first_line for k, v in relative.items()}
 
 
 def content_hash(frontmatter: dict, body: str) -> str:

@@ -1,4 +1,6 @@
-"""store: one transaction per file, unchanged files skipped, bad files reported, rest imported."""
+"""store: one transaction per file, unchanged files skipped, bad files reported, rest imported.
+
+Every kind of bad file in one batch: tests/security/test_bad_file_isolation.py."""
 
 import pytest
 
@@ -23,36 +25,6 @@ def test_import_reports_bad_file_and_keeps_the_rest(tmp_path, images):
     (bad,) = report.failed
     assert bad.errors[0].line == 2
     assert set(Article.objects.values_list("slug", flat=True)) == {"ok-article", "also-ok"}
-
-
-def test_every_kind_of_bad_file_fails_alone(tmp_path, images):
-    write(tmp_path / "01-good.md", article_text("good-one"))
-    write(tmp_path / "02-yaml.md", "---\ntitle: 'open\n---\nx\n")
-    write(
-        tmp_path / "03-notitle.md",
-        article_text("no-title").replace('title: "Understanding Your Options"\n', ""),
-    )
-    write(
-        tmp_path / "04-type.md",
-        article_text("typed").replace('tags: ["options", "questions"]', "tags: 7"),
-    )
-    write(tmp_path / "05-latin.md", "---\ntitle: caf\xe9\n---\n".encode("latin-1"))
-    write(tmp_path / "06-nofm.md", "# No frontmatter\n")
-    write(tmp_path / "07-slug.md", article_text("x").replace('slug: "x"', 'slug: "../x"'))
-    write(tmp_path / "08-huge.md", article_text("huge") + "a " * 1_100_000)
-    bomb = "---\ntitle: b\na: &a [1, 1]\nb: [*a, *a]\n---\n"
-    write(tmp_path / "09-bomb.md", bomb)
-    write(tmp_path / "10-good.md", article_text("good-two"))
-    report = article_import_paths(paths=[tmp_path], images=images)
-    result = statuses(report)
-    assert result.pop("01-good.md") == result.pop("10-good.md") == "imported"
-    assert set(result.values()) == {"failed"}, result
-    for outcome in report.failed:
-        assert outcome.errors and all(e.message for e in outcome.errors), outcome
-    fields = {o.path.rsplit("/", 1)[-1]: o.errors[0].field for o in report.failed}
-    assert fields["03-notitle.md"] == "title"
-    assert fields["04-type.md"] == "tags"
-    assert fields["07-slug.md"] == "slug"
 
 
 def test_unchanged_file_is_skipped_and_changed_file_updated_in_place(tmp_path, images):

@@ -1,5 +1,8 @@
 """Browser fixtures: Debian's chromium driven by Playwright's sync API, one browser a session.
 
+A pytest plugin (tests/conftest.py names it in pytest_plugins), so every test folder can use
+these fixtures: tests/browser/, and tests/security/test_xss_inert_browser.py.
+
 Never `playwright install`: the tests use /usr/bin/chromium (`make browser-deps`). Without it
 the browser tests skip, unless REQUIRE_SHARED is set (CI), where a missing browser fails.
 """
@@ -10,11 +13,6 @@ import os
 from pathlib import Path
 
 import pytest
-
-# Playwright's sync API runs an asyncio event loop in the test thread, and Django refuses
-# database access from a thread with a running loop. The tests are synchronous code that only
-# looks async to Django, so allow it (the live server answers in its own thread anyway).
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -42,6 +40,12 @@ def browser():
         from playwright.sync_api import sync_playwright
     except ImportError:
         _unavailable("the playwright package is not installed (pip install -e '.[dev]')")
+    # Playwright's sync API runs an asyncio event loop in the test thread from here on, and
+    # Django refuses database access from a thread with a running loop. The tests are
+    # synchronous code that only looks async to Django, so allow it (the live server answers
+    # in its own thread anyway). Set here, not on import: sessions without a browser keep
+    # Django's check.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     playwright = sync_playwright().start()
     try:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)

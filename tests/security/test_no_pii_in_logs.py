@@ -6,13 +6,12 @@ relay refuses (550, 451) logs the message id and the SMTP code, never the addres
 from __future__ import annotations
 
 import io
-import re
 import logging
+import re
 
 import pytest
 
 from ketamine_association.core.logging import REDACTED, RedactPersonalData, redact
-from tests.newsletter.smtp import SmtpSink
 
 ADDRESS = "reject-pii@example.com"
 
@@ -51,17 +50,6 @@ def log_output():
             handler.setStream(old)
 
 
-@pytest.fixture
-def refusing_smtp(settings):
-    with SmtpSink() as sink:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
-        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-        settings.EMAIL_TIMEOUT = 10
-        yield sink.recorder
-
-
 def test_every_configured_handler_redacts():
     handlers = configured_handlers()
     assert handlers, "the settings configure at least one handler"
@@ -71,8 +59,8 @@ def test_every_configured_handler_redacts():
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("reply", ["550 5.1.1 No such user here", "451 4.7.1 Try again later"])
-def test_a_refused_signup_mail_logs_no_address(client, refusing_smtp, log_output, reply):
-    refusing_smtp.refuse[ADDRESS] = [reply]
+def test_a_refused_signup_mail_logs_no_address(client, smtp, log_output, reply):
+    smtp.refuse[ADDRESS] = [reply]
     response = client.post(
         "/newsletter", {"email": ADDRESS, "first_name": "Rosalind"}, REMOTE_ADDR="203.0.113.77"
     )

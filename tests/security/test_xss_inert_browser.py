@@ -1,7 +1,11 @@
-"""The XSS corpus of tests/articles/test_xss.py, loaded in chromium: nothing may execute.
+"""Security checklist, the XSS corpus inert in the browser: every payload of
+tests/articles/test_xss.py, imported and loaded in chromium, executes nothing.
+
+(Moved here from tests/browser/test_xss_browser.py; its fixtures are tests/browser/fixtures.py.)
 
 The pages are loaded with Playwright's bypass_csp, so the Content-Security-Policy (the second
-line of defence, checked in test_xss.py) cannot hide a payload that the sanitizer let through:
+line of defence, checked in tests/security/test_csp.py) cannot hide a payload that the
+sanitizer let through:
 this tests the markup itself. After load, every element gets the events an inline handler
 would wait for (hover, focus, click, toggle, error, load), and the DOM is inspected as built.
 """
@@ -11,8 +15,7 @@ from __future__ import annotations
 import pytest
 
 from tests.articles.test_xss import LISTING_PATHS, XSS_PAYLOADS, import_payloads
-
-from .conftest import MOBILE
+from tests.browser.fixtures import MOBILE
 
 pytestmark = pytest.mark.browser
 

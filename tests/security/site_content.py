@@ -1,0 +1,123 @@
+"""A small real site for the security tests: articles imported through the pipeline, providers,
+subscribers in each state with their real signed links, and the staff users of the admin."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from axes.models import AccessFailureLog
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.test import Client
+
+from ketamine_association.articles.images import ImageStore
+from ketamine_association.articles.services import article_import_paths
+from ketamine_association.directory.models import Provider
+from ketamine_association.newsletter import tokens
+from ketamine_association.newsletter.choices import SubscriberStatus
+from ketamine_association.newsletter.models import Delivery, Subscriber
+from tests.articles.factories import article_text, write
+from tests.directory.factories import make_provider
+from tests.newsletter.factories import campaign, subscriber
+
+PASSWORD = "a long passphrase for tests"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def recipient_link(purpose: str, person: Subscriber) -> str:
+    token = tokens.recipient_token(purpose=purpose, subscriber_id=person.pk, key=person.key)
+    return f"/newsletter/{purpose}/{token}"
+
+
+def confirm_link(person: Subscriber) -> str:
+    token = tokens.confirm_token(subscriber_id=person.pk, nonce=person.confirm_nonce)
+    return f"/newsletter/confirm/{token}"
+
+
+@dataclasses.dataclass
+class SiteContent:
+    article: str  # /blog/<slug>
+    provider: Provider
+    pending: Subscriber  # has a live confirm link
+    confirmed: Subscriber
+    # The real links, made once (a confirm token carries the time it was made).
+    confirm: str = ""
+    unsubscribe: str = ""
+    preferences: str = ""
+
+    def __post_init__(self):
+        self.confirm = confirm_link(self.pending)
+        self.unsubscribe = recipient_link(tokens.UNSUBSCRIBE, self.confirmed)
+        self.preferences = recipient_link(tokens.PREFERENCES, self.confirmed)
+
+
+def build_site(tmp_path: Path, settings) -> SiteContent:
+    """Two articles (one image served), a provider with a photo, a pending and a confirmed
+    subscriber. `settings` is pytest-django's fixture: the served folders go under tmp_path."""
+    settings.ARTICLE_IMAGES_ROOT = tmp_path / "served-images"
+    settings.PROVIDER_PHOTOS_ROOT = tmp_path / "photos"
+    settings.PROVIDER_PHOTOS_ROOT.mkdir()
+    (settings.PROVIDER_PHOTOS_ROOT / "probe.png").write_bytes(PNG)
+    sources = tmp_path / "sources"
+    write(sources / "images" / "probe-article.png", PNG)
+    write(
+        sources / "probe-article.md",
+        article_text("probe-article").replace(
+            "/images/articles/probe-article.svg", "/images/articles/probe-article.png"
+        ),
+    )
+    write(
+        sources / "probe-research.md",
+        article_text("probe-research")
+        .replace('"PATIENT_EDUCATION"', '"CLINICAL_RESEARCH"')
+        .replace('audience: "patients"', 'audience: "practitioners"')
+        .replace('"2026-02-03"', '"2026-01-20"'),
+    )
+    images = ImageStore(source=sources / "images", root=settings.ARTICLE_IMAGES_ROOT)
+    report = article_import_paths(paths=[sources], images=images)
+    assert not report.failed, [(o.path, o.errors) for o in report.failed]
+
+    # Coordinates given, so the ZIP index (seconds to build) is not needed.
+    provider = make_provider(
+        photo="probe.png", bio="A fictional clinician.", latitude=34.0901, longitude=-118.4065
+    )
+    pending = subscriber("pending@example.org", status=SubscriberStatus.PENDING)
+    pending.confirm_nonce = "pendingnonce"
+    pending.save(update_fields=["confirm_nonce"])
+    confirmed = subscriber("confirmed@example.org", interests=["research"])
+    return SiteContent(
+        article="/blog/probe-article", provider=provider, pending=pending, confirmed=confirmed
+    )
+
+
+def staff_user(username: str = "editor", **fields):
+    """A real user whose password goes through the configured hasher."""
+    fields.setdefault("is_staff", True)
+    return get_user_model().objects.create_user(
+        username=username, email=f"{username}@example.org", password=PASSWORD, **fields
+    )
+
+
+def one_of_every_admin_model(site: SiteContent):
+    """Add what build_site lacks so that every model registered in the admin has a row;
+    return the superuser who owns them."""
+    Delivery.objects.create(
+        campaign=campaign(subject="Private campaign subject"), subscriber=site.confirmed
+    )
+    Group.objects.create(name="Editors")
+    owner = staff_user("admin-owner", is_superuser=True)
+    # django-axes registers its logs: a good login, then a failed one, fill them.
+    login = Client()
+    login.post("/admin/login/", {"username": "admin-owner", "password": PASSWORD})
+    login.post("/admin/login/", {"username": "someone-else", "password": "wrong"})
+    if AccessFailureLog in admin.site._registry:  # kept only with AXES_ENABLE_ACCESS_FAILURE_LOG
+        AccessFailureLog.objects.get_or_create(
+            username="someone-else", ip_address="203.0.113.9", path_info="/admin/login/"
+        )
+    missing = [
+        model._meta.label for model in admin.site._registry if not model._default_manager.exists()
+    ]
+    assert not missing, f"give these admin models a row in one_of_every_admin_model: {missing}"
+    return owner

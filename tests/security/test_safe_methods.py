@@ -1,0 +1,195 @@
+"""Security checklist, no state change on GET or HEAD: every URL pattern of the site, the admin
+included, is requested with GET and HEAD, by a visitor and by a signed-in superuser, with real
+ids, slugs and signed links, and after each request every table of the database (its row
+count and a checksum of its rows) is what it was. In particular the confirm and unsubscribe
+links of the newsletter change nothing until they are POSTed.
+
+The patterns come from the resolver: a new URL is requested without a change here, and one
+whose parameters this file cannot fill fails the test, naming it, until a real value is given.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls.resolvers import RegexPattern, RoutePattern
+
+from ketamine_association.articles.models import Article
+from ketamine_association.articles.sitemaps import SITEMAPS
+from ketamine_association.directory.geo import state_slug
+from ketamine_association.newsletter.choices import SubscriberStatus
+
+from .site_content import SiteContent, build_site, one_of_every_admin_model
+
+pytestmark = pytest.mark.django_db
+
+_PARAMETER = re.compile(r"<(?:(?P<type>[^>:]+):)?(?P<name>[^>]+)>")
+
+
+def public_values(site: SiteContent) -> dict[str, dict[str, list[str]]]:
+    """Real values for the parameters of each public route."""
+    token = {
+        kind: getattr(site, kind).rsplit("/", 1)[1]
+        for kind in ("confirm", "unsubscribe", "preferences")
+    }
+    provider = site.provider
+    return {
+        "blog/page/<int:page>": {"page": ["1", "2"]},
+        "blog/category/<slug:slug>": {"slug": ["patient-education", "clinical-research"]},
+        "blog/category/<slug:slug>/page/<int:page>": {
+            "slug": ["patient-education"],
+            "page": ["1", "2"],
+        },
+        "blog/category/<slug:slug>/feed.xml": {"slug": ["patient-education"]},
+        "blog/category/<slug:slug>/atom.xml": {"slug": ["patient-education"]},
+        "blog/tag/<slug:slug>": {"slug": ["options"]},
+        "blog/tag/<slug:slug>/page/<int:page>": {"slug": ["options"], "page": ["1", "2"]},
+        "blog/audience/<slug:audience>": {"audience": ["patients", "practitioners"]},
+        "blog/audience/<slug:audience>/page/<int:page>": {
+            "audience": ["patients"],
+            "page": ["1"],
+        },
+        "blog/<slug:slug>": {"slug": ["probe-article", "probe-research"]},
+        "sitemap-<slug:section>.xml": {"section": list(SITEMAPS)},
+        "images/articles/<path:name>": {"name": ["probe-article.png"]},
+        "find-provider/<slug:state>": {"state": [state_slug(provider.state)]},
+        "find-provider/<slug:state>/<slug:city>": {
+            "state": [state_slug(provider.state)],
+            "city": [provider.city_slug],
+        },
+        "providers/<slug:slug>": {"slug": [provider.slug]},
+        "media/providers/<str:name>": {"name": [provider.photo.name]},
+        "newsletter/confirm/<str:token>": {"token": [token["confirm"]]},
+        "newsletter/unsubscribe/<str:token>": {"token": [token["unsubscribe"]]},
+        "newsletter/preferences/<str:token>": {"token": [token["preferences"]]},
+    }
+
+
+# Query strings worth a request of their own: the views that read them.
+QUERIES = {"search": ["q=options", "q=options&audience=patients&page=2"], "blog": ["page=2"]}
+
+
+def admin_values(route: str, model_admin, user) -> dict[str, list[str]]:
+    if model_admin is not None:
+        obj = model_admin.model._default_manager.order_by("pk").first()
+        assert obj is not None, f"{route}: no {model_admin.model._meta.label} to request"
+        return {"object_id": [str(obj.pk)]}
+    if route.startswith("admin/r/"):
+        article = Article.objects.order_by("pk").first()
+        return {
+            "content_type_id": [str(ContentType.objects.get_for_model(Article).pk)],
+            "object_id": [str(article.pk)],
+        }
+    if route == "admin/auth/user/<id>/password/":
+        return {"id": [str(user.pk)]}
+    return {}
+
+
+def expand(route: str, values: dict[str, list[str]]) -> list[str]:
+    """The paths of a route: each value of each parameter once, the others at their first."""
+    names = [m["name"] for m in _PARAMETER.finditer(route)]
+    missing = [name for name in names if not values.get(name)]
+    assert not missing, f"{route or '(home)'}: give a real value for {missing} in this file"
+    first = {name: values[name][0] for name in names}
+    choices = [first] + [{**first, name: v} for name in names for v in values[name][1:]]
+    return [
+        "/" + _PARAMETER.sub(lambda m, chosen=chosen: chosen[m["name"]], route)
+        for chosen in choices
+    ]
+
+
+def regex_paths(prefix: str, pattern: RegexPattern) -> list[str]:
+    """The admin's two regex patterns: the app index per app, and its catch-all."""
+    regex = pattern.regex.pattern
+    if "(?P<app_label>" in regex:
+        labels = re.search(r"\(\?P<app_label>([^)]*)\)", regex)[1].split("|")
+        return [f"/{prefix}{label}/" for label in labels]
+    if "(?P<url>" in regex:
+        return [f"/{prefix}no-such-page/"]
+    raise AssertionError(f"{prefix}{regex}: no values for this regex pattern")
+
+
+def site_paths(site: SiteContent, user, patterns=None, prefix: str = "") -> list[str]:
+    """A real path (or several) for every URL pattern of the root URLconf."""
+    public = public_values(site)
+    paths: list[str] = []
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(entry, URLResolver):
+            paths += site_paths(site, user, entry.url_patterns, prefix + str(entry.pattern))
+            continue
+        assert isinstance(entry, URLPattern)
+        if isinstance(entry.pattern, RegexPattern):
+            paths += regex_paths(prefix, entry.pattern)
+            continue
+        assert isinstance(entry.pattern, RoutePattern)
+        route = prefix + str(entry.pattern)
+        if route.startswith("admin/"):
+            values = admin_values(route, getattr(entry.callback, "model_admin", None), user)
+        else:
+            values = public.get(route, {})
+        found = expand(route, values)
+        paths += found
+        for query in QUERIES.get(route, []):
+            paths += [f"{path}?{query}" for path in found]
+    return paths
+
+
+def snapshot() -> dict[str, tuple[int, str]]:
+    """Every table of the database: (row count, checksum of its rows in any order)."""
+    tables = connection.introspection.table_names(include_views=False)
+    result = {}
+    with connection.cursor() as cursor:
+        for table in sorted(tables):
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            rows = sorted(repr(tuple(row)) for row in cursor.fetchall())
+            digest = hashlib.sha256("\n".join(rows).encode()).hexdigest()
+            result[table] = (len(rows), digest)
+    return result
+
+
+def changed(before: dict, after: dict) -> list[str]:
+    return sorted(t for t in before.keys() | after.keys() if before.get(t) != after.get(t))
+
+
+def test_get_and_head_change_no_table(tmp_path, settings):
+    site = build_site(tmp_path, settings)
+    superuser = one_of_every_admin_model(site)
+    visitor = Client()
+    editor = Client()
+    editor.force_login(superuser)
+    paths = site_paths(site, superuser)
+    assert len(paths) > 100, len(paths)  # the admin's pages and the site's
+
+    before = snapshot()
+    assert before, "no table found"
+    answered = {}
+    for path in paths:
+        for who, client in (("visitor", visitor), ("superuser", editor)):
+            for method in ("get", "head"):
+                response = getattr(client, method)(path)
+                answered[(path, who, method)] = response.status_code
+                after = snapshot()
+                assert after == before, (
+                    f"{method.upper()} {path} as {who} ({response.status_code}) changed "
+                    f"{changed(before, after)}"
+                )
+
+    # Real values reached real pages, not a wall of 404s.
+    ok = {path for (path, who, method), status in answered.items() if status == 200}
+    for path in (site.confirm, site.unsubscribe, site.preferences, site.article, "/admin/"):
+        assert path in ok, path
+    # The confirm and unsubscribe links in particular: nothing happened to either person.
+    site.pending.refresh_from_db()
+    site.confirmed.refresh_from_db()
+    assert site.pending.status == SubscriberStatus.PENDING and site.pending.confirm_nonce
+    assert site.confirmed.status == SubscriberStatus.CONFIRMED
+
+    # The snapshot sees a change when there is one: the same confirm link, POSTed.
+    assert visitor.post(site.confirm).status_code == 200
+    assert "newsletter_subscriber" in changed(before, snapshot())
