@@ -24,7 +24,14 @@ from .images import ImageStore
 from .models import Article, ArticleFinding, Redirect, Tag
 from .rendering import RenderedArticle, render_markdown
 from .search import search_index_article
-from .source import SourceDocument, SourceError, SourceInvalid, load_source, source_text
+from .source import (
+    SourceDocument,
+    SourceError,
+    SourceInvalid,
+    default_slug_for,
+    load_source,
+    source_text,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +113,8 @@ def content_version_bump() -> None:
 
 
 def _scan(path: Path) -> tuple[str | None, str | None]:
-    """A cheap look at a file's slug and category, so links between files of a batch resolve."""
+    """A cheap look at a file's slug and category, so links between files of a batch resolve.
+    Without `slug:` the slug is the file name's, as the import and the gate both take it."""
     try:
         with path.open("rb") as handle:
             head = handle.read(8192).decode("utf-8", "replace").split("\n---", 1)[0]
@@ -115,7 +123,7 @@ def _scan(path: Path) -> tuple[str | None, str | None]:
     slug = _SLUG_LINE_RE.search(head)
     category = _CATEGORY_LINE_RE.search(head)
     return (
-        slug.group(1).strip() if slug else None,
+        slug.group(1).strip() if slug else default_slug_for(path),
         category.group(1).strip() if category else None,
     )
 

@@ -364,3 +364,20 @@ def test_file_that_vanishes_mid_run(tmp_path, store):
     (finding,) = [f for f in report.findings if f.file.endswith("b.md")]
     assert finding.code == "frontmatter-invalid"
     assert "cannot read" in finding.message
+
+
+def test_import_and_gate_agree_on_a_link_to_a_file_without_slug(tmp_path, store):
+    """A file without `slug:` is known by its file name to the gate and to the import alike."""
+    folder = tmp_path / "batch"
+    nameless = article_text("ignored").replace('slug: "ignored"\n', "")
+    write(folder / "named-by-its-file.md", nameless)
+    linking = add_body(article_text("linking"), "See [the other one](/blog/named-by-its-file).")
+    write(folder / "linking.md", linking)
+    gate = content_check(paths=[folder], images=store)
+    imported = article_import_paths(paths=[folder], images=store)
+    gate_dead = {f.file for f in gate.findings if f.code == "internal-link-dead"}
+    import_dead = {
+        o.path for o in imported.outcomes for f in o.findings if f.code == "internal-link-dead"
+    }
+    assert gate_dead == import_dead == set()
+    assert {o.slug for o in imported.outcomes} == {"named-by-its-file", "linking"}
