@@ -3,9 +3,23 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# Canonical, feed and Open Graph URLs follow the port `make run` serves on, unless SITE_URL is given.
+SITE_URL ?= http://127.0.0.1:$(PORT)
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run install migrate demo test lint format bench test-deps clean
+.PHONY: run urls editor install migrate demo test lint format bench test-deps clean
+
+# Where to go once `make run` serves: `make run` and `make urls` print this list, and README.md
+# ("What you are looking at") names the same URLs; tests/test_newcomer.py keeps the two in step.
+# 77042 (Houston) has demo providers after `seed_providers --count 2000 --seed 1`.
+define WHERE_TO_GO
+  Home page        http://127.0.0.1:$(PORT)/
+  An article       http://127.0.0.1:$(PORT)/blog/checking-provider-credentials
+  Find a provider  http://127.0.0.1:$(PORT)/find-provider?location=77042
+  Newsletter       http://127.0.0.1:$(PORT)/newsletter
+  Admin            http://127.0.0.1:$(PORT)/admin/  (make editor creates an account)
+endef
+export WHERE_TO_GO
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,8 +38,17 @@ demo: migrate
 	  || $(MANAGE) seed_providers --count 2000 --seed 1
 
 run: demo
-	@echo "Serving on http://127.0.0.1:$(PORT)/"
-	$(MANAGE) runserver 127.0.0.1:$(PORT)
+	@echo "Serving on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it). Where to go:"
+	@echo "$$WHERE_TO_GO"
+	SITE_URL=$(SITE_URL) $(MANAGE) runserver 127.0.0.1:$(PORT)
+
+urls:
+	@echo "$$WHERE_TO_GO"
+
+# An editor account for /admin/. Asks for a name, email and password; with
+# DJANGO_SUPERUSER_USERNAME, DJANGO_SUPERUSER_EMAIL and DJANGO_SUPERUSER_PASSWORD set, asks nothing.
+editor: migrate
+	$(MANAGE) createsuperuser $(if $(DJANGO_SUPERUSER_PASSWORD),--noinput)
 
 # Debian's chromium drives the browser tests (never `playwright install`); nginx serves the
 # static export in its test. Installed when missing and we are root; otherwise those tests skip.

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from .choices import Severity
-from .models import Article, ArticleFinding
+from .models import Article, ArticleFinding, Redirect
 
 
 class HasFindingsFilter(admin.SimpleListFilter):
@@ -44,6 +44,25 @@ class FindingInline(admin.TabularInline):
         return False
 
 
+class RedirectInline(admin.TabularInline):
+    """The article's old addresses: slugs it had before and its redirectFrom paths."""
+
+    model = Redirect
+    extra = 0
+    can_delete = False
+    fields = ("old_path", "source", "created_at")
+    readonly_fields = fields
+    ordering = ("-created_at", "old_path")
+    verbose_name = "old address"
+    verbose_name_plural = "slug history: old addresses that answer 301 to this article"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
     list_display = (
@@ -59,7 +78,7 @@ class ArticleAdmin(admin.ModelAdmin):
     list_filter = ("category", "audience", HasFindingsFilter, "published_at")
     search_fields = ("title", "slug", "excerpt", "author", "body_markdown")
     date_hierarchy = "published_at"
-    inlines = [FindingInline]
+    inlines = [RedirectInline, FindingInline]
     readonly_fields = (
         "view_on_site_link",
         "word_count",
@@ -138,6 +157,32 @@ class ArticleFindingAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="article", ordering="article__slug")
+    def article_link(self, obj):
+        url = reverse("admin:articles_article_change", args=[obj.article_id])
+        return format_html('<a href="{}">{}</a>', url, obj.article.slug)
+
+
+@admin.register(Redirect)
+class RedirectAdmin(admin.ModelAdmin):
+    """Every old address and the article it answers 301 to; kept by the import, read-only here."""
+
+    list_display = ("old_path", "article_link", "source", "created_at")
+    list_filter = ("source",)
+    search_fields = ("old_path",)
+    list_select_related = ("article",)
+    ordering = ("-created_at", "old_path")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    # Delete stays the default: forbidding it would block deleting an article (its redirects
+    # cascade), and a redirect removed here is the editor's explicit choice.
 
     @admin.display(description="article", ordering="article__slug")
     def article_link(self, obj):

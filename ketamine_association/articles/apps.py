@@ -5,3 +5,22 @@ class ArticlesConfig(AppConfig):
     name = "ketamine_association.articles"
     label = "articles"
     verbose_name = "Articles"
+
+    def ready(self):
+        from ketamine_association.core.sections import (
+            register_home_section,
+            register_not_found_section,
+            register_redirect_resolver,
+        )
+        from ketamine_association.core.sitemaps import register_sitemap
+
+        from . import views
+        from .sitemaps import ARTICLE_SITEMAPS
+
+        for name, section in ARTICLE_SITEMAPS.items():
+            register_sitemap(name, section)
+        register_home_section(template="articles/_home_latest.html", context=views.home_latest)
+        register_not_found_section(
+            template="articles/_not_found_latest.html", context=views.not_found_latest
+        )
+        register_redirect_resolver(views.old_address_target)

@@ -28,11 +28,11 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from ketamine_association.core.files import contained_file
+from ketamine_association.core.sitemaps import sitemap_index_paths, sitemap_sections
 
 from . import selectors
 from .choices import Audience
 from .models import Redirect
-from .sitemaps import SITEMAPS
 from .views import PAGE_SIZE, page_url
 
 MANIFEST = ".export-manifest.json"
@@ -71,11 +71,8 @@ def site_paths() -> list[str]:
         base = f"/blog/audience/{audience}"
         paths += _paged(base, published.filter(audience=audience).count())
     paths.append("/sitemap.xml")
-    sections = {name: cls() for name, cls in SITEMAPS.items()}
-    if sum(s.paginator.count for s in sections.values()) > settings.SITEMAP_LIMIT:
-        for name, section in sections.items():
-            for page in section.paginator.page_range if section.paginator.count else ():
-                paths.append(f"/sitemap-{name}.xml" + (f"?p={page}" if page > 1 else ""))
+    sections = {name: cls() for name, cls in sitemap_sections().items()}
+    paths += sitemap_index_paths(sections) or []
     return paths
 
 

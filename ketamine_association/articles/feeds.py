@@ -6,9 +6,10 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 
+from ketamine_association.core.seo import absolute
+
 from . import selectors
 from .categories import Category
-from .seo import absolute
 
 FEED_SIZE = 30
 

@@ -4,16 +4,10 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from ketamine_association.core.seo import absolute
+
 from .categories import Category
 from .models import Article
-
-
-def absolute(url: str) -> str:
-    if not url:
-        return ""
-    if url.startswith(("http://", "https://")):
-        return url
-    return f"{settings.SITE_URL}{url}"
 
 
 def article_head(*, article: Article, image_url: str) -> dict:

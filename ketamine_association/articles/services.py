@@ -6,18 +6,18 @@ import datetime as dt
 import json
 import logging
 import re
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import DatabaseError, transaction
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.text import slugify
+
+from ketamine_association.core.content import content_version_bump
 
 from .analysis import Finding, SiteKnowledge, analyse
 from .images import ImageStore
@@ -35,7 +35,6 @@ from .source import (
 
 logger = logging.getLogger(__name__)
 
-CONTENT_VERSION_KEY = "articles:content-version"
 _SLUG_LINE_RE = re.compile(r"^slug:\s*[\"']?([^\"'\n]+?)[\"']?\s*$", re.MULTILINE)
 _CATEGORY_LINE_RE = re.compile(r"^category:\s*[\"']?([^\"'\n]+?)[\"']?\s*$", re.MULTILINE)
 
@@ -101,15 +100,6 @@ def path_served(path: str) -> bool:
     except Resolver404:
         return False
     return True
-
-
-def content_version() -> str:
-    return cache.get_or_set(CONTENT_VERSION_KEY, lambda: str(time.time_ns()), None)
-
-
-def content_version_bump() -> None:
-    """Every cached page includes this version in its key: a bump invalidates them all."""
-    cache.set(CONTENT_VERSION_KEY, str(time.time_ns()), None)
 
 
 def _scan(path: Path) -> tuple[str | None, str | None]:

@@ -3,7 +3,6 @@
 from django.utils import timezone
 
 from ketamine_association.core.sitemaps import SiteSitemap
-from ketamine_association.directory.sitemaps import DIRECTORY_SITEMAPS
 
 from . import selectors
 from .choices import Audience
@@ -52,10 +51,10 @@ class PageSitemap(SiteSitemap):
         return item
 
 
-SITEMAPS = {
+# The blog's sections of /sitemap.xml, registered with core in ArticlesConfig.ready().
+ARTICLE_SITEMAPS = {
     "pages": PageSitemap,
     "articles": ArticleSitemap,
     "categories": CategorySitemap,
     "tags": TagSitemap,
 }
-SITEMAPS.update(DIRECTORY_SITEMAPS)

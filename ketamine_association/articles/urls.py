@@ -19,8 +19,5 @@ urlpatterns = [
     path("blog/audience/<slug:audience>/page/<int:page>", views.audience_detail),
     path("blog/<slug:slug>", views.article_detail, name="detail"),
     path("search", views.search, name="search"),
-    path("sitemap.xml", views.sitemap_xml, name="sitemap"),
-    path("sitemap-<slug:section>.xml", views.sitemap_section, name="sitemap-section"),
-    path("robots.txt", views.robots_txt, name="robots"),
     path("images/articles/<path:name>", views.article_image, name="image"),
 ]

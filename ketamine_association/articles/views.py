@@ -5,14 +5,10 @@ from __future__ import annotations
 import hashlib
 from urllib.parse import urlencode
 
-from django.conf import settings
-from django.contrib.sitemaps import views as sitemap_views
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
@@ -20,25 +16,17 @@ from django.views.decorators.http import require_safe
 from ketamine_association.core.files import SVG_CSP, file_response
 from ketamine_association.core.pagecache import publicly_cacheable
 from ketamine_association.core.pagination import page_links
+from ketamine_association.core.seo import absolute
 
 from . import selectors
 from .categories import Category
 from .choices import Audience
 from .images import ImageStore
 from .search import article_search
-from .seo import absolute, article_head, article_jsonld
-from .services import content_version
-from .sitemaps import SITEMAPS
+from .seo import article_head, article_jsonld
 
 PLACEHOLDER_IMAGE = "/static/img/article-placeholder.svg"
 PAGE_SIZE = 12
-
-
-def _cached_response(entry: dict) -> HttpResponse:
-    response = HttpResponse(entry["body"], content_type="text/html; charset=utf-8")
-    response["ETag"] = entry["etag"]
-    response["Last-Modified"] = entry["last_modified"]
-    return publicly_cacheable(response)
 
 
 def _ordered_tags(article) -> list:
@@ -54,12 +42,6 @@ def _ordered_tags(article) -> list:
 def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     now = timezone.now()
     preview = request.user.is_staff
-    path_key = hashlib.md5(request.path.encode(), usedforsecurity=False).hexdigest()
-    key = f"page:{content_version()}:{path_key}"
-    if not preview:
-        entry = cache.get(key)
-        if entry is not None:
-            return _cached_response(entry)
     article = selectors.article_get_published(slug=slug, now=now, preview=preview)
     if article is None:
         target = selectors.redirect_target(path=request.path, now=now)
@@ -84,13 +66,12 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     body = render_to_string("articles/detail.html", context, request=request)
     if preview:
         return HttpResponse(body)
-    entry = {
-        "body": body.encode(),
-        "etag": f'"{hashlib.md5(body.encode(), usedforsecurity=False).hexdigest()}"',
-        "last_modified": http_date(article.modified_at.timestamp()),
-    }
-    cache.set(key, entry, settings.PAGE_CACHE_SECONDS)
-    return _cached_response(entry)
+    # Stored whole by the WSGI page cache (core/pagecache.py), the one page cache; the
+    # validators let a browser revalidate with 304 (ConditionalGetMiddleware).
+    response = HttpResponse(body, content_type="text/html; charset=utf-8")
+    response["ETag"] = f'"{hashlib.md5(body.encode(), usedforsecurity=False).hexdigest()}"'
+    response["Last-Modified"] = http_date(article.modified_at.timestamp())
+    return publicly_cacheable(response)
 
 
 def page_url(base: str, number: int) -> str:
@@ -249,33 +230,19 @@ def article_image(request: HttpRequest, name: str) -> FileResponse:
     return file_response(root=ImageStore().root, name=name, csp=SVG_CSP)
 
 
-@require_safe
-def sitemap_xml(request: HttpRequest) -> HttpResponse:
-    """One sitemap while it fits the protocol's limit, a sitemap index above it."""
-    sections = {name: cls() for name, cls in SITEMAPS.items()}
-    total = sum(section.paginator.count for section in sections.values())
-    if total <= settings.SITEMAP_LIMIT:
-        return sitemap_views.sitemap(request, sitemaps=sections)
-    entries = [
-        sitemap_views.SitemapIndexItem(
-            absolute(f"/sitemap-{name}.xml") + (f"?p={page}" if page > 1 else ""), None
-        )
-        for name, section in sections.items()
-        if section.paginator.count
-        for page in section.paginator.page_range
-    ]
-    return TemplateResponse(
-        request, "sitemap_index.xml", {"sitemaps": entries}, content_type="application/xml"
-    )
+# What the blog offers core's pages (registered in ArticlesConfig.ready).
 
 
-@require_safe
-def sitemap_section(request: HttpRequest, section: str) -> HttpResponse:
-    return sitemap_views.sitemap(request, sitemaps=SITEMAPS, section=section)
+def home_latest() -> dict:
+    """The home page's latest articles."""
+    return {"latest": list(selectors.article_list_published(now=timezone.now())[:6])}
 
 
-@require_safe
-def robots_txt(request: HttpRequest) -> HttpResponse:
-    lines = ["User-agent: *", "Allow: /", "Disallow: /admin/", "Disallow: /search", ""]
-    lines.append(f"Sitemap: {absolute('/sitemap.xml')}")
-    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+def not_found_latest() -> dict:
+    """The 404 page's latest articles."""
+    return {"latest": list(selectors.article_list_published(now=timezone.now())[:5])}
+
+
+def old_address_target(path: str) -> str | None:
+    """Where an old address of a published article now lives (a missing page asks)."""
+    return selectors.redirect_target(path=path, now=timezone.now())

@@ -26,7 +26,7 @@ from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
 from django.core.handlers.wsgi import WSGIRequest
 
-from ketamine_association.articles.services import content_version
+from ketamine_association.core.content import content_version
 
 MARKER = "X-Page-Cacheable"
 _NOT_MODIFIED_HEADERS = {"etag", "cache-control", "last-modified", "vary", "expires"}

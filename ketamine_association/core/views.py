@@ -1,18 +1,24 @@
+from django.contrib.sitemaps import views as sitemap_views
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.template.response import TemplateResponse
 from django.views.decorators.http import require_safe
 
-from ketamine_association.articles import selectors as article_selectors
 from ketamine_association.core.pagecache import publicly_cacheable
+from ketamine_association.core.sections import home_sections, not_found_sections, redirect_for
+from ketamine_association.core.seo import absolute
+from ketamine_association.core.sitemaps import sitemap_index_paths, sitemap_sections
+
+
+def _rendered(sections: list[tuple[str, dict]], request: HttpRequest) -> list[str]:
+    return [render_to_string(template, context, request=request) for template, context in sections]
 
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    now = timezone.now()
-    latest = list(article_selectors.article_list_published(now=now)[:6])
-    return publicly_cacheable(render(request, "core/home.html", {"latest": latest}))
+    sections = _rendered(home_sections(), request)
+    return publicly_cacheable(render(request, "core/home.html", {"sections": sections}))
 
 
 @require_safe
@@ -25,20 +31,39 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
-    try:
-        target = article_selectors.redirect_target(path=request.path, now=timezone.now())
-        if target:
-            return HttpResponsePermanentRedirect(target)
-    except Exception:  # noqa: S110 - a 404 page must render even if the database is unwell
-        pass
-    try:
-        latest = list(article_selectors.article_list_published(now=timezone.now())[:5])
-    except Exception:  # a 404 page must render even if the database is unwell
-        latest = []
-    body = render_to_string("core/404.html", {"latest": latest}, request=request)
+    target = redirect_for(request.path)
+    if target:
+        return HttpResponsePermanentRedirect(target)
+    sections = _rendered(not_found_sections(), request)
+    body = render_to_string("core/404.html", {"sections": sections}, request=request)
     return HttpResponse(body, status=404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     body = render_to_string("core/500.html")
     return HttpResponse(body, status=500)
+
+
+@require_safe
+def sitemap_xml(request: HttpRequest) -> HttpResponse:
+    """One sitemap while it fits the protocol's limit, a sitemap index above it."""
+    sections = {name: cls() for name, cls in sitemap_sections().items()}
+    paths = sitemap_index_paths(sections)
+    if paths is None:
+        return sitemap_views.sitemap(request, sitemaps=sections)
+    entries = [sitemap_views.SitemapIndexItem(absolute(path), None) for path in paths]
+    return TemplateResponse(
+        request, "sitemap_index.xml", {"sitemaps": entries}, content_type="application/xml"
+    )
+
+
+@require_safe
+def sitemap_section(request: HttpRequest, section: str) -> HttpResponse:
+    return sitemap_views.sitemap(request, sitemaps=sitemap_sections(), section=section)
+
+
+@require_safe
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    lines = ["User-agent: *", "Allow: /", "Disallow: /admin/", "Disallow: /search", ""]
+    lines.append(f"Sitemap: {absolute('/sitemap.xml')}")
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

@@ -3,16 +3,12 @@ the `jsonld` template filter. It states only what the listing holds."""
 
 from __future__ import annotations
 
-from django.conf import settings
+from ketamine_association.core.seo import absolute
 
 from .choices import PAIN_CONDITIONS, PHYSICIANS, Condition, Credential
 from .models import Provider
 
 SCHEMA = "https://schema.org/"
-
-
-def absolute(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
 
 
 def provider_specialties(provider: Provider) -> list[str]:

@@ -1,5 +1,5 @@
 """Sitemap sections of the directory: state and city pages, and real providers' profiles.
-Registered into articles.sitemaps.SITEMAPS, so /sitemap.xml lists them."""
+Registered with core (DirectoryConfig.ready), so /sitemap.xml lists them."""
 
 from ketamine_association.core.sitemaps import SiteSitemap
 

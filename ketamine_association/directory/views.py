@@ -13,6 +13,7 @@ from django.views.decorators.http import require_safe
 
 from ketamine_association.core.files import file_response
 from ketamine_association.core.pagination import page_links
+from ketamine_association.core.seo import absolute
 
 from . import selectors
 from .choices import (
@@ -28,7 +29,7 @@ from .choices import (
 from .geo import city_place, location_resolve, state_from_slug, state_from_text, state_slug
 from .models import photos_root
 from .params import search_params
-from .seo import absolute, provider_jsonld
+from .seo import provider_jsonld
 
 
 def _card(provider, distance_mi: float | None = None, remote: bool = False) -> dict:

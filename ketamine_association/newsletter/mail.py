@@ -18,7 +18,7 @@ from django.template.loader import render_to_string
 from django.urls import get_script_prefix, get_urlconf, reverse
 
 from ketamine_association.articles.rendering import render_markdown
-from ketamine_association.articles.seo import absolute
+from ketamine_association.core.seo import absolute
 
 from . import conf, tokens
 from .models import Campaign, Subscriber

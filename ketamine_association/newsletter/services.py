@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.dateparse import parse_date, parse_datetime
 
-from ketamine_association.articles.seo import absolute
 from ketamine_association.core.logging import mail_delivery_id, mail_error_summary
+from ketamine_association.core.seo import absolute
 
 from . import conf, mail, tokens
 from .choices import (

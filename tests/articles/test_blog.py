@@ -145,9 +145,17 @@ def test_feeds_parse_with_absolute_links(client, tmp_path, images):
     entries = atom.findall("a:entry", ns)
     assert len(entries) == 5
     assert all(e.find("a:link", ns).get("href").startswith("https://") for e in entries)
-    assert (
-        ET.fromstring(client.get("/blog/category/patient-education/atom.xml").content) is not None
-    )
+    # The category Atom feed: only that category's entries, each linking to its article.
+    category_atom = ET.fromstring(client.get("/blog/category/patient-education/atom.xml").content)
+    assert category_atom.tag == "{http://www.w3.org/2005/Atom}feed"
+    expected = {f"https://ketamineassociation.test/blog/generated-00{n}" for n in (1, 2, 4)}
+    category_entries = category_atom.findall("a:entry", ns)
+    links = {e.find("a:link", ns).get("href") for e in category_entries}
+    assert links == expected
+    assert len(category_entries) == len(expected)
+    for entry in category_entries:
+        assert entry.findtext("a:title", namespaces=ns)
+        assert entry.findtext("a:id", namespaces=ns)
     html = client.get("/blog").content.decode()
     assert (
         'rel="alternate" type="application/rss+xml"' in html

@@ -80,9 +80,20 @@ def test_natural_question_finds_the_article(library):
     assert slugs(page)[0] == "infusion-day"
 
 
-def test_snippet_highlights_and_escapes(library):
+def test_snippet_highlights_and_escapes(library, tmp_path, images):
     (hit,) = article_search(query="dreamy", now=timezone.now()).hits
     assert "<mark>dreamy</mark>" in hit.snippet
+    # Markup shown as code in an article is plain text in body_text: the snippet must escape it,
+    # and only the highlight itself may become a tag.
+    body = "A tranquil note from R&D: `<script>alert(1)</script>` and `<b>bold</b>` stay text."
+    write(tmp_path / "more" / "e.md", make("code-sample", "Code Samples", body))
+    assert not article_import_paths(paths=[tmp_path / "more"], images=images).failed
+    (hit,) = article_search(query="tranquil", now=timezone.now()).hits
+    assert "<mark>tranquil</mark>" in hit.snippet
+    assert "R&amp;D" in hit.snippet
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in hit.snippet
+    assert "&lt;b&gt;bold&lt;/b&gt;" in hit.snippet
+    assert "<script" not in hit.snippet and "<b>" not in hit.snippet
 
 
 def test_filters(library):

@@ -492,7 +492,12 @@ def h1_texts(markup: str) -> list[str]:
 # --- the tests ------------------------------------------------------------------------------------
 
 
-def test_corpus_is_large_and_covers_every_vector():
+def field_values(value: Any) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
+
+@pytest.mark.django_db
+def test_corpus_is_large_and_every_vector_reaches_the_page(tmp_path, images, client):
     assert PAYLOAD_COUNT >= 20
     ids = [p.id for p in XSS_PAYLOADS] + [p.id for p in REJECTED_URL_PAYLOADS]
     assert len(ids) == len(set(ids)), "payload ids must be unique"
@@ -500,6 +505,19 @@ def test_corpus_is_large_and_covers_every_vector():
     fields = {name for p in XSS_PAYLOADS for name in p.fields}
     assert fields >= {"title", "excerpt", "metaTitle", "metaDescription", "ogTitle", "tags"}
     assert "author" in fields
+    # A vector is covered only if its hostile value really reaches the rendered page: checked
+    # on the output, not on the corpus. Every frontmatter value must come back as text, an
+    # attribute value or a JSON-LD string of the article's page.
+    report = import_payloads(tmp_path / "articles", XSS_PAYLOADS, images)
+    assert report.count("imported") == len(XSS_PAYLOADS)
+    missing = []
+    for payload in XSS_PAYLOADS:
+        strings = visible_strings(client.get(f"/blog/{payload.slug}").content.decode())
+        for name, value in payload.fields.items():
+            for hostile in field_values(value):
+                if not any(hostile in s for s in strings):
+                    missing.append(f"{payload.id}: {name}={hostile!r} is not on the page")
+    assert not missing, "\n".join(missing)
 
 
 @pytest.mark.django_db

@@ -34,10 +34,12 @@ def _command(kind: str, port: int) -> list[str]:
 
 
 @contextlib.contextmanager
-def running_server(kind: str, *, env: dict[str, str]) -> Iterator[int]:
-    """Start `kind` ("granian" or "runserver") with `env` added; yield its port."""
+def running_server(kind: str, *, env: dict[str, str | None]) -> Iterator[int]:
+    """Start `kind` ("granian" or "runserver") with `env` added (a None value removes the
+    variable); yield its port."""
     port = free_port()
-    full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **env}
+    merged = {**os.environ, "PYTHONUNBUFFERED": "1", **env}
+    full_env = {name: value for name, value in merged.items() if value is not None}
     process = subprocess.Popen(
         _command(kind, port),
         cwd=ROOT,

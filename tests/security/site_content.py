@@ -13,6 +13,7 @@ from django.contrib.auth.models import Group
 from django.test import Client
 
 from ketamine_association.articles.images import ImageStore
+from ketamine_association.articles.models import Article, Redirect
 from ketamine_association.articles.services import article_import_paths
 from ketamine_association.directory.models import Provider
 from ketamine_association.newsletter import tokens
@@ -107,6 +108,10 @@ def one_of_every_admin_model(site: SiteContent):
         campaign=campaign(subject="Private campaign subject"), subscriber=site.confirmed
     )
     Group.objects.create(name="Editors")
+    Redirect.objects.get_or_create(
+        old_path="/blog/an-old-address",
+        defaults={"article": Article.objects.first(), "source": Redirect.Source.FRONTMATTER},
+    )
     owner = staff_user("admin-owner", is_superuser=True)
     # django-axes registers its logs: a good login, then a failed one, fill them.
     login = Client()

@@ -105,8 +105,8 @@ QUERY_PARAMETERS: dict[str, set[str]] = {
     _A + "tag_detail": {"page"},
     _A + "audience_detail": {"page"},
     _A + "search": {"q", "category", "audience", "page"},
-    _A + "sitemap_xml": {"p"},  # django.contrib.sitemaps' page
-    _A + "sitemap_section": {"p"},
+    "ketamine_association.core.views.sitemap_xml": {"p"},  # django.contrib.sitemaps' page
+    "ketamine_association.core.views.sitemap_section": {"p"},
     "ketamine_association.directory.views.find_provider": {
         "location",
         "radius",

@@ -112,7 +112,7 @@ def production_server(tmp_path_factory):
         [*manage, "import_articles", "demo/articles", "--images", "demo/images"],
         cwd=ROOT, env=full, check=True, capture_output=True,
     )  # fmt: skip
-    with running_server("granian", env=full) as port:
+    with running_server("granian", env={**full, "DATABASE_URL": None}) as port:
         yield port, var / "db.sqlite3"
     client.flushdb()
 

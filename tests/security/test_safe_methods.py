@@ -21,7 +21,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RegexPattern, RoutePattern
 
 from ketamine_association.articles.models import Article
-from ketamine_association.articles.sitemaps import SITEMAPS
+from ketamine_association.core.sitemaps import sitemap_sections
 from ketamine_association.directory.geo import state_slug
 from ketamine_association.newsletter.choices import SubscriberStatus
 
@@ -56,7 +56,7 @@ def public_values(site: SiteContent) -> dict[str, dict[str, list[str]]]:
             "page": ["1"],
         },
         "blog/<slug:slug>": {"slug": ["probe-article", "probe-research"]},
-        "sitemap-<slug:section>.xml": {"section": list(SITEMAPS)},
+        "sitemap-<slug:section>.xml": {"section": list(sitemap_sections())},
         "images/articles/<path:name>": {"name": ["probe-article.png"]},
         "find-provider/<slug:state>": {"state": [state_slug(provider.state)]},
         "find-provider/<slug:state>/<slug:city>": {
