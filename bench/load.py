@@ -35,7 +35,6 @@ from urllib.parse import urlencode, urlsplit
 from run import (  # bench/run.py, beside this file
     CORPUS,
     CORPUS_IMAGES,
-    NGINX_CONF,
     OUT,
     PYTHON,
     ROOT,
@@ -47,6 +46,7 @@ from run import (  # bench/run.py, beside this file
     git_head,
     granian_cmd,
     manage,
+    nginx_serving,
     postgres_database,
     redis_reachable,
     tool_version,
@@ -627,27 +627,11 @@ def server_errors(log_path: Path) -> dict:
 
 def nginx_anchor(nginx: str, wrk: str, html: bytes, path: str, tmp: Path) -> list[dict]:
     """nginx (2 workers) serving one article page as a static file, at each step's concurrency."""
-    port = free_port()
-    work = tmp / "nginx"
-    page = work / "root" / path.lstrip("/")
-    page.parent.mkdir(parents=True)
-    page.write_bytes(html)
-    tmp.chmod(0o755)  # started as root, nginx's workers run as nobody
-    for folder, _, files in os.walk(work):
-        Path(folder).chmod(0o755)
-        for name in files:
-            (Path(folder) / name).chmod(0o644)
-    conf = work / "nginx.conf"
-    conf.write_text(
-        NGINX_CONF.format(
-            workers=SERVER_WORKERS, tmp=work, port=port, root=work / "root", try_files="$uri"
-        )
-    )
+    cmd, port, work = nginx_serving(nginx, html, path, tmp)
     (work / "anchor.tsv").write_text(f"article\t{path}\n")
     script = work / "anchor.lua"
     write_script(script, work / "anchor.tsv", [("article", 1)], ("-", "-"), "")
     rows = []
-    cmd = [nginx, "-e", str(work / "nginx-error.log"), "-p", str(work), "-c", str(conf)]
     with Server("nginx", cmd, env=child_env(), log_path=tmp / "nginx.log") as server:
         status, body = server.wait_ready(port, path)
         if status != 200 or body != html:

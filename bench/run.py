@@ -519,10 +519,12 @@ def bench_app(wrk: str, env: dict[str, str], tmp: Path, name: str) -> tuple[dict
     return result, body
 
 
-def bench_nginx(nginx: str, wrk: str, html: bytes, tmp: Path) -> dict:
+def nginx_serving(nginx: str, html: bytes, path: str, tmp: Path) -> tuple[list[str], int, Path]:
+    """A folder where nginx (SERVER_WORKERS workers) serves `html` at `path`: (command, port,
+    work folder). One page, as the anchor of the benches that compare against a static file."""
     port = free_port()
     work = tmp / "nginx"
-    page = work / "root" / SEED_PATH.lstrip("/")
+    page = work / "root" / path.lstrip("/")
     page.parent.mkdir(parents=True)
     page.write_bytes(html)
     # Started as root, nginx's workers run as nobody: they must be able to read the page.
@@ -537,7 +539,15 @@ def bench_nginx(nginx: str, wrk: str, html: bytes, tmp: Path) -> dict:
             workers=SERVER_WORKERS, tmp=work, port=port, root=work / "root", try_files="$uri"
         )
     )
-    cmd = [nginx, "-e", str(work / "nginx-error.log"), "-p", str(work), "-c", str(conf)]
+    return (
+        [nginx, "-e", str(work / "nginx-error.log"), "-p", str(work), "-c", str(conf)],
+        port,
+        work,
+    )
+
+
+def bench_nginx(nginx: str, wrk: str, html: bytes, tmp: Path) -> dict:
+    cmd, port, _ = nginx_serving(nginx, html, SEED_PATH, tmp)
     with Server("nginx", cmd, env=child_env(), log_path=tmp / "nginx.log") as server:
         status, body = server.wait_ready(port, SEED_PATH)
         if status != 200 or body != html:

@@ -143,48 +143,41 @@ class ArticleAdmin(admin.ModelAdmin):
         return format_html_join("", "<div>#{} — {}</div>", ((i["id"], i["text"]) for i in obj.toc))
 
 
+class KeptByTheImport(admin.ModelAdmin):
+    """Rows the import writes: listed and linked to their article, never added or changed here."""
+
+    list_select_related = ("article",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="article", ordering="article__slug")
+    def article_link(self, obj):
+        url = reverse("admin:articles_article_change", args=[obj.article_id])
+        return format_html('<a href="{}">{}</a>', url, obj.article.slug)
+
+
 @admin.register(ArticleFinding)
-class ArticleFindingAdmin(admin.ModelAdmin):
+class ArticleFindingAdmin(KeptByTheImport):
     """The report page: every open finding, filterable by code and severity."""
 
     list_display = ("code", "severity", "article_link", "line", "message")
     list_filter = ("severity", "code")
     search_fields = ("code", "message", "article__slug", "article__title")
-    list_select_related = ("article",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description="article", ordering="article__slug")
-    def article_link(self, obj):
-        url = reverse("admin:articles_article_change", args=[obj.article_id])
-        return format_html('<a href="{}">{}</a>', url, obj.article.slug)
 
 
 @admin.register(Redirect)
-class RedirectAdmin(admin.ModelAdmin):
+class RedirectAdmin(KeptByTheImport):
     """Every old address and the article it answers 301 to; kept by the import, read-only here."""
 
     list_display = ("old_path", "article_link", "source", "created_at")
     list_filter = ("source",)
     search_fields = ("old_path",)
-    list_select_related = ("article",)
     ordering = ("-created_at", "old_path")
     date_hierarchy = "created_at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
     # Delete stays the default: forbidding it would block deleting an article (its redirects
     # cascade), and a redirect removed here is the editor's explicit choice.
-
-    @admin.display(description="article", ordering="article__slug")
-    def article_link(self, obj):
-        url = reverse("admin:articles_article_change", args=[obj.article_id])
-        return format_html('<a href="{}">{}</a>', url, obj.article.slug)
