@@ -9,18 +9,18 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from .categories import category_code_for_slug
 from .choices import (
     STATED_READINGTIME_TOLERANCE_MIN,
     STATED_WORDCOUNT_TOLERANCE,
-    Severity,
+    FindingCode,
 )
 from .readability import flesch_kincaid_grade
 from .rendering import RenderedArticle
-from .source import SourceDocument
+from .source import ArticleSource, SourceDocument
 
 READING_TIME_RE = re.compile(r"(\d+)")
 # "45%", "12.5 percent", "2 of 3", "1 out of every 5"
@@ -36,7 +36,7 @@ GRADE_LIMITS = {"patients": 8.0, "practitioners": 14.0}
 
 @dataclass(frozen=True)
 class Finding:
-    code: str
+    code: str  # a FindingCode (a str), or a plain code string
     severity: str
     message: str
     line: int | None = None
@@ -94,210 +94,320 @@ def closest(value: str, options: Collection[str], *, limit: int = 300) -> str:
     return found[0] if found else ""
 
 
-def analyse(
-    doc: SourceDocument, rendered: RenderedArticle, *, site: SiteKnowledge, today: dt.date
-) -> list[Finding]:
-    meta = doc.meta
-    lines = doc.key_lines
-    out: list[Finding] = []
+@dataclass(frozen=True)
+class CheckContext:
+    """What every check reads: the article's source and rendering, the site, and today."""
 
-    def add(code, severity, message, line=None, suggestion=""):
-        out.append(Finding(code, severity, message, line, suggestion, doc.path, meta.slug))
+    doc: SourceDocument
+    rendered: RenderedArticle
+    site: SiteKnowledge
+    today: dt.date
 
-    # Stated figures that lie.
-    words = rendered.word_count
-    if meta.word_count is not None and words:
-        drift = abs(meta.word_count - words) / words
-        if drift > STATED_WORDCOUNT_TOLERANCE:
-            add(
-                "stated-wordcount-mismatch",
-                Severity.WARNING,
-                f"wordCount says {meta.word_count:,} but the text has {words:,} words "
-                f"({drift:.0%} off)",
-                lines.get("wordCount"),
-                f"wordCount: {words}",
-            )
-    stated = stated_minutes(meta.reading_time)
-    if stated is not None and abs(stated - rendered.reading_minutes) > (
-        STATED_READINGTIME_TOLERANCE_MIN
-    ):
-        add(
-            "stated-readingtime-mismatch",
-            Severity.WARNING,
-            f"readingTime says {stated} min but the text reads in {rendered.reading_minutes} min",
-            lines.get("readingTime"),
-            f'readingTime: "{rendered.reading_minutes} min read"',
+    @property
+    def meta(self) -> ArticleSource:
+        return self.doc.meta
+
+    @property
+    def lines(self) -> dict[str, int]:
+        return self.doc.key_lines
+
+    def finding(
+        self, code: FindingCode, message: str, line: int | None = None, suggestion: str = ""
+    ) -> Finding:
+        return Finding(
+            code, code.severity, message, line, suggestion, self.doc.path, self.doc.meta.slug
         )
 
-    # Images that are not there.
-    for field_name, value in (("featuredImage", meta.featured_image), ("ogImage", meta.og_image)):
+
+Check = Callable[[CheckContext], Iterable[Finding]]
+
+
+def emits(*codes: FindingCode) -> Callable[[Check], Check]:
+    """Declare the codes a check may emit (the tests hold every code to some check)."""
+
+    def mark(check: Check) -> Check:
+        check.codes = frozenset(codes)  # type: ignore[attr-defined]
+        return check
+
+    return mark
+
+
+# Stated figures that lie.
+
+
+@emits(FindingCode.STATED_WORDCOUNT_MISMATCH)
+def check_stated_wordcount(ctx: CheckContext) -> Iterator[Finding]:
+    stated, words = ctx.meta.word_count, ctx.rendered.word_count
+    if stated is not None and words:
+        drift = abs(stated - words) / words
+        if drift > STATED_WORDCOUNT_TOLERANCE:
+            yield ctx.finding(
+                FindingCode.STATED_WORDCOUNT_MISMATCH,
+                f"wordCount says {stated:,} but the text has {words:,} words ({drift:.0%} off)",
+                ctx.lines.get("wordCount"),
+                f"wordCount: {words}",
+            )
+
+
+@emits(FindingCode.STATED_READINGTIME_MISMATCH)
+def check_stated_readingtime(ctx: CheckContext) -> Iterator[Finding]:
+    stated, minutes = stated_minutes(ctx.meta.reading_time), ctx.rendered.reading_minutes
+    if stated is not None and abs(stated - minutes) > STATED_READINGTIME_TOLERANCE_MIN:
+        yield ctx.finding(
+            FindingCode.STATED_READINGTIME_MISMATCH,
+            f"readingTime says {stated} min but the text reads in {minutes} min",
+            ctx.lines.get("readingTime"),
+            f'readingTime: "{minutes} min read"',
+        )
+
+
+# Images that are not there.
+
+
+@emits(FindingCode.IMAGE_MISSING)
+def check_frontmatter_images(ctx: CheckContext) -> Iterator[Finding]:
+    site = ctx.site
+    for field_name, value in (
+        ("featuredImage", ctx.meta.featured_image),
+        ("ogImage", ctx.meta.og_image),
+    ):
         if not value or value.startswith(("http://", "https://")):
             continue
         if problem := site.image_problem(value):
-            add(
-                "image-missing",
-                Severity.ERROR,
+            yield ctx.finding(
+                FindingCode.IMAGE_MISSING,
                 f"{field_name} {value} {problem}",
-                lines.get(field_name),
+                ctx.lines.get(field_name),
                 site.image_alternative(value),
             )
-    for image in rendered.images:
+
+
+@emits(FindingCode.IMAGE_MISSING, FindingCode.IMAGE_ALT_MISSING)
+def check_body_images(ctx: CheckContext) -> Iterator[Finding]:
+    site = ctx.site
+    for image in ctx.rendered.images:
         if image.src.startswith("/") and (problem := site.image_problem(image.src)):
-            add(
-                "image-missing",
-                Severity.ERROR,
+            yield ctx.finding(
+                FindingCode.IMAGE_MISSING,
                 f"image {image.src} {problem}",
                 image.line,
                 site.image_alternative(image.src),
             )
         if not image.alt:
-            add(
-                "image-alt-missing",
-                Severity.WARNING,
+            yield ctx.finding(
+                FindingCode.IMAGE_ALT_MISSING,
                 f"image {image.src} has no alt text for screen readers",
                 image.line,
             )
 
-    # Links inside the article and to the rest of the site.
-    ids = {h.id for h in rendered.headings}
-    for link in rendered.links:
+
+# Links inside the article and to the rest of the site.
+
+
+@emits(
+    FindingCode.ANCHOR_MISSING,
+    FindingCode.INTERNAL_LINK_DEAD,
+    FindingCode.IMAGE_MISSING,
+    FindingCode.LINK_INSECURE,
+)
+def check_links(ctx: CheckContext) -> Iterator[Finding]:
+    """One pass over the links, so their findings keep the order of the text."""
+    ids = {h.id for h in ctx.rendered.headings}
+    for link in ctx.rendered.links:
         href = link.href
         if href.startswith("#"):
             if href[1:] not in ids:
-                add(
-                    "anchor-missing",
-                    Severity.ERROR,
+                yield ctx.finding(
+                    FindingCode.ANCHOR_MISSING,
                     f"link to {href} names no heading of this article",
                     link.line,
                     f"#{near}" if (near := closest(href[1:], ids)) else "",
                 )
         elif href.startswith("/") and not href.startswith("//"):
-            path = href.split("#", 1)[0].split("?", 1)[0]
-            if path.startswith("/blog/category/") and path.count("/") == 3:
-                wanted = path.removeprefix("/blog/category/")
-                if category_code_for_slug(wanted, list(site.categories))[0] is None:
-                    add(
-                        "internal-link-dead",
-                        Severity.ERROR,
-                        f"link to {href}: no category matches {wanted!r}",
-                        link.line,
-                    )
-            elif path.startswith("/blog/") and path.count("/") == 2:
-                slug = path.removeprefix("/blog/").rstrip("/")
-                if slug not in site.slugs:
-                    near = site.closest_slug(slug)
-                    add(
-                        "internal-link-dead",
-                        Severity.ERROR,
-                        f"link to {href}: no article has the slug {slug!r}",
-                        link.line,
-                        f"/blog/{near}" if near else "",
-                    )
-            elif path.startswith("/images/"):
-                if problem := site.image_problem(path):
-                    add("image-missing", Severity.ERROR, f"link to {href}: {problem}", link.line)
-            elif not site.path_served(path):
-                add(
-                    "internal-link-dead",
-                    Severity.ERROR,
-                    f"link to {href}: this site serves no such page",
-                    link.line,
-                )
+            if found := _internal_link_finding(ctx, href, link.line):
+                yield found
         elif href.startswith("http://"):
-            add("link-insecure", Severity.INFO, f"{href} is not HTTPS", link.line)
+            yield ctx.finding(FindingCode.LINK_INSECURE, f"{href} is not HTTPS", link.line)
 
-    for index, slug in enumerate(meta.related_articles):
+
+def _internal_link_finding(ctx: CheckContext, href: str, line: int | None) -> Finding | None:
+    site = ctx.site
+    path = href.split("#", 1)[0].split("?", 1)[0]
+    if path.startswith("/blog/category/") and path.count("/") == 3:
+        wanted = path.removeprefix("/blog/category/")
+        if category_code_for_slug(wanted, list(site.categories))[0] is None:
+            return ctx.finding(
+                FindingCode.INTERNAL_LINK_DEAD,
+                f"link to {href}: no category matches {wanted!r}",
+                line,
+            )
+    elif path.startswith("/blog/") and path.count("/") == 2:
+        slug = path.removeprefix("/blog/").rstrip("/")
         if slug not in site.slugs:
             near = site.closest_slug(slug)
-            add(
-                "related-missing",
-                Severity.WARNING,
+            return ctx.finding(
+                FindingCode.INTERNAL_LINK_DEAD,
+                f"link to {href}: no article has the slug {slug!r}",
+                line,
+                f"/blog/{near}" if near else "",
+            )
+    elif path.startswith("/images/"):
+        if problem := site.image_problem(path):
+            return ctx.finding(FindingCode.IMAGE_MISSING, f"link to {href}: {problem}", line)
+    elif not site.path_served(path):
+        return ctx.finding(
+            FindingCode.INTERNAL_LINK_DEAD,
+            f"link to {href}: this site serves no such page",
+            line,
+        )
+    return None
+
+
+@emits(FindingCode.RELATED_MISSING)
+def check_related(ctx: CheckContext) -> Iterator[Finding]:
+    for index, slug in enumerate(ctx.meta.related_articles):
+        if slug not in ctx.site.slugs:
+            yield ctx.finding(
+                FindingCode.RELATED_MISSING,
                 f"relatedArticles names {slug!r}, which is no article",
-                lines.get(f"relatedArticles.{index}", lines.get("relatedArticles")),
-                near,
+                ctx.lines.get(f"relatedArticles.{index}", ctx.lines.get("relatedArticles")),
+                ctx.site.closest_slug(slug),
             )
 
-    # Structure a screen reader stumbles on.
+
+# Structure a screen reader stumbles on.
+
+
+@emits(FindingCode.HEADING_MULTIPLE_H1)
+def check_multiple_h1(ctx: CheckContext) -> Iterator[Finding]:
+    rendered = ctx.rendered
     if rendered.h1_count > 1:
-        add(
-            "heading-multiple-h1",
-            Severity.ERROR,
+        yield ctx.finding(
+            FindingCode.HEADING_MULTIPLE_H1,
             f"the body has {rendered.h1_count} level-1 headings; the page shows only one h1",
             next((h.line for h in rendered.headings[1:] if h.level == 1), None),
         )
+
+
+@emits(FindingCode.HEADING_LEVEL_SKIP)
+def check_heading_levels(ctx: CheckContext) -> Iterator[Finding]:
     previous = 1
-    for heading in rendered.headings:
+    for heading in ctx.rendered.headings:
         if heading.level > previous + 1:
-            add(
-                "heading-level-skip",
-                Severity.WARNING,
+            yield ctx.finding(
+                FindingCode.HEADING_LEVEL_SKIP,
                 f"heading '{heading.text}' jumps from h{previous} to h{heading.level}",
                 heading.line,
             )
         previous = heading.level
 
-    # Reading level for the article's audience (NIH: patient materials at grade 8 or below).
-    limit = GRADE_LIMITS.get(meta.audience or "")
+
+@emits(FindingCode.READABILITY_GRADE)
+def check_readability(ctx: CheckContext) -> Iterator[Finding]:
+    """Reading level for the audience (NIH: patient materials at grade 8 or below)."""
+    audience = ctx.meta.audience
+    limit = GRADE_LIMITS.get(audience or "")
     if limit is not None:
-        grade = flesch_kincaid_grade(rendered.prose)
+        grade = flesch_kincaid_grade(ctx.rendered.prose)
         if grade is not None and grade > limit:
-            add(
-                "readability-grade",
-                Severity.WARNING,
+            yield ctx.finding(
+                FindingCode.READABILITY_GRADE,
                 f"reads at US grade {grade:.1f} (Flesch-Kincaid); aim for {limit:.0f} or below "
-                f"for {meta.audience}",
-                doc.body_line,
-                "",
+                f"for {audience}",
+                ctx.doc.body_line,
             )
 
-    # Figures without a source in their paragraph.
-    for block in rendered.blocks:
+
+@emits(FindingCode.STATISTIC_UNCITED)
+def check_statistics(ctx: CheckContext) -> Iterator[Finding]:
+    """Figures without a source in their paragraph."""
+    for block in ctx.rendered.blocks:
         match = STATISTIC_RE.search(block.text)
         if match and not block.has_link and not CITATION_RE.search(block.text):
-            add(
-                "statistic-uncited",
-                Severity.WARNING,
+            yield ctx.finding(
+                FindingCode.STATISTIC_UNCITED,
                 f"'{match.group(0)}' has no source in its paragraph",
                 block.line,
-                "",
             )
 
-    # Search snippets.
-    if meta.meta_title and len(meta.meta_title) > 60:
-        add(
-            "meta-title-length",
-            Severity.WARNING,
-            f"metaTitle has {len(meta.meta_title)} characters; search engines cut it at about 60",
-            lines.get("metaTitle"),
-        )
-    description = meta.meta_description or meta.excerpt
-    if description and not 120 <= len(description) <= 160:
-        add(
-            "meta-description-length",
-            Severity.WARNING,
-            f"{'metaDescription' if meta.meta_description else 'excerpt (used as description)'} "
-            f"has {len(description)} characters; aim for 120-160",
-            lines.get("metaDescription" if meta.meta_description else "excerpt"),
+
+# Search snippets.
+
+
+@emits(FindingCode.META_TITLE_LENGTH)
+def check_meta_title(ctx: CheckContext) -> Iterator[Finding]:
+    title = ctx.meta.meta_title
+    if title and len(title) > 60:
+        yield ctx.finding(
+            FindingCode.META_TITLE_LENGTH,
+            f"metaTitle has {len(title)} characters; search engines cut it at about 60",
+            ctx.lines.get("metaTitle"),
         )
 
-    # Dates.
-    published = _as_date(meta.published_at)
-    updated = _as_date(meta.updated_at)
+
+@emits(FindingCode.META_DESCRIPTION_LENGTH)
+def check_meta_description(ctx: CheckContext) -> Iterator[Finding]:
+    meta = ctx.meta
+    description = meta.meta_description or meta.excerpt
+    if description and not 120 <= len(description) <= 160:
+        yield ctx.finding(
+            FindingCode.META_DESCRIPTION_LENGTH,
+            f"{'metaDescription' if meta.meta_description else 'excerpt (used as description)'} "
+            f"has {len(description)} characters; aim for 120-160",
+            ctx.lines.get("metaDescription" if meta.meta_description else "excerpt"),
+        )
+
+
+# Dates.
+
+
+@emits(FindingCode.DATE_UPDATED_BEFORE_PUBLISHED)
+def check_date_order(ctx: CheckContext) -> Iterator[Finding]:
+    published = _as_date(ctx.meta.published_at)
+    updated = _as_date(ctx.meta.updated_at)
     if published and updated and updated < published:
-        add(
-            "date-updated-before-published",
-            Severity.ERROR,
+        yield ctx.finding(
+            FindingCode.DATE_UPDATED_BEFORE_PUBLISHED,
             f"updatedAt {updated} is earlier than publishedAt {published}",
-            lines.get("updatedAt"),
+            ctx.lines.get("updatedAt"),
         )
-    if published and published > today:
-        add(
-            "date-future",
-            Severity.INFO,
+
+
+@emits(FindingCode.DATE_FUTURE)
+def check_date_future(ctx: CheckContext) -> Iterator[Finding]:
+    published = _as_date(ctx.meta.published_at)
+    if published and published > ctx.today:
+        yield ctx.finding(
+            FindingCode.DATE_FUTURE,
             f"publishedAt {published} is in the future: the article is scheduled",
-            lines.get("publishedAt"),
+            ctx.lines.get("publishedAt"),
         )
-    return out
+
+
+# The checks in the order their findings are reported. A new check: one function, one line.
+CHECKS: tuple[Check, ...] = (
+    check_stated_wordcount,
+    check_stated_readingtime,
+    check_frontmatter_images,
+    check_body_images,
+    check_links,
+    check_related,
+    check_multiple_h1,
+    check_heading_levels,
+    check_readability,
+    check_statistics,
+    check_meta_title,
+    check_meta_description,
+    check_date_order,
+    check_date_future,
+)
+
+
+def analyse(
+    doc: SourceDocument, rendered: RenderedArticle, *, site: SiteKnowledge, today: dt.date
+) -> list[Finding]:
+    ctx = CheckContext(doc, rendered, site, today)
+    return [found for check in CHECKS for found in check(ctx)]
 
 
 def _as_date(value: dt.date | dt.datetime | None) -> dt.date | None:

@@ -1,5 +1,7 @@
 """Choices and constants of the publishing pipeline, in one place."""
 
+from enum import StrEnum
+
 from django.db import models
 
 WORDS_PER_MINUTE = 238
@@ -23,6 +25,39 @@ class Severity(models.TextChoices):
     ERROR = "error", "Error"
     WARNING = "warning", "Warning"
     INFO = "info", "Info"
+
+
+class FindingCode(StrEnum):
+    """Every finding's stable code, with its severity beside it (the README lists them)."""
+
+    severity: Severity
+
+    def __new__(cls, value: str, severity: Severity) -> "FindingCode":
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.severity = severity
+        return member
+
+    # Emitted by the content quality gate (quality.py), not by an analysis check.
+    FRONTMATTER_INVALID = "frontmatter-invalid", Severity.ERROR
+    SLUG_DUPLICATE = "slug-duplicate", Severity.ERROR
+    # Emitted by the checks of analysis.py.
+    ANCHOR_MISSING = "anchor-missing", Severity.ERROR
+    INTERNAL_LINK_DEAD = "internal-link-dead", Severity.ERROR
+    IMAGE_MISSING = "image-missing", Severity.ERROR
+    HEADING_MULTIPLE_H1 = "heading-multiple-h1", Severity.ERROR
+    DATE_UPDATED_BEFORE_PUBLISHED = "date-updated-before-published", Severity.ERROR
+    RELATED_MISSING = "related-missing", Severity.WARNING
+    STATED_WORDCOUNT_MISMATCH = "stated-wordcount-mismatch", Severity.WARNING
+    STATED_READINGTIME_MISMATCH = "stated-readingtime-mismatch", Severity.WARNING
+    HEADING_LEVEL_SKIP = "heading-level-skip", Severity.WARNING
+    IMAGE_ALT_MISSING = "image-alt-missing", Severity.WARNING
+    META_TITLE_LENGTH = "meta-title-length", Severity.WARNING
+    META_DESCRIPTION_LENGTH = "meta-description-length", Severity.WARNING
+    READABILITY_GRADE = "readability-grade", Severity.WARNING
+    STATISTIC_UNCITED = "statistic-uncited", Severity.WARNING
+    DATE_FUTURE = "date-future", Severity.INFO
+    LINK_INSECURE = "link-insecure", Severity.INFO
 
 
 class TwitterCard(models.TextChoices):

@@ -15,7 +15,7 @@ from pathlib import Path
 from django.utils import timezone
 
 from .analysis import Finding, analyse
-from .choices import Severity
+from .choices import FindingCode, Severity
 from .images import ImageStore
 from .models import Article
 from .rendering import render_markdown
@@ -53,7 +53,8 @@ class CheckReport:
 def _invalid(path: Path, exc: SourceInvalid) -> Finding:
     first = exc.errors[0]
     detail = "; ".join(f"{e.message} (line {e.line})" if e.line else e.message for e in exc.errors)
-    return Finding("frontmatter-invalid", Severity.ERROR, detail, first.line, "", str(path), "")
+    code = FindingCode.FRONTMATTER_INVALID
+    return Finding(code, code.severity, detail, first.line, "", str(path), "")
 
 
 def _stored_documents() -> Iterable[SourceDocument]:
@@ -114,8 +115,8 @@ def content_check(
         if len(owners) > 1 and Path(doc.path) != owners[0]:
             report.findings.append(
                 Finding(
-                    "slug-duplicate",
-                    Severity.ERROR,
+                    FindingCode.SLUG_DUPLICATE,
+                    FindingCode.SLUG_DUPLICATE.severity,
                     f"slug {doc.meta.slug!r} is also claimed by {owners[0]}",
                     doc.key_lines.get("slug"),
                     "",
