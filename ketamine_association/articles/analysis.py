@@ -414,3 +414,13 @@ def _as_date(value: dt.date | dt.datetime | None) -> dt.date | None:
     if isinstance(value, dt.datetime):
         return value.date()
     return value
+
+
+def slug_duplicate(doc, *, owner: str) -> Finding:
+    """The one finding, for the gate and the import alike, of a file whose slug another file
+    of the batch (`owner`) claimed first."""
+    code = FindingCode.SLUG_DUPLICATE
+    message = f"slug {doc.meta.slug!r} is also claimed by {owner}"
+    return Finding(
+        code, code.severity, message, doc.key_lines.get("slug"), "", doc.path, doc.meta.slug
+    )

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from django.utils import timezone
 
-from .analysis import Finding, analyse
+from .analysis import Finding, analyse, slug_duplicate
 from .choices import FindingCode, Severity
 from .images import ImageStore
 from .models import Article
@@ -113,17 +113,7 @@ def content_check(
         report.findings.extend(analyse(doc, rendered, site=site, today=today))
         owners = claims.get(doc.meta.slug, [])
         if len(owners) > 1 and Path(doc.path) != owners[0]:
-            report.findings.append(
-                Finding(
-                    FindingCode.SLUG_DUPLICATE,
-                    FindingCode.SLUG_DUPLICATE.severity,
-                    f"slug {doc.meta.slug!r} is also claimed by {owners[0]}",
-                    doc.key_lines.get("slug"),
-                    "",
-                    doc.path,
-                    doc.meta.slug,
-                )
-            )
+            report.findings.append(slug_duplicate(doc, owner=str(owners[0])))
         if on_checked:
             on_checked(doc.path)
 

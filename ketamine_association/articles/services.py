@@ -19,7 +19,7 @@ from django.utils.text import slugify
 
 from ketamine_association.core.content import content_version_bump
 
-from .analysis import Finding, SiteKnowledge, analyse
+from .analysis import Finding, SiteKnowledge, analyse, slug_duplicate
 from .images import ImageStore
 from .models import Article, ArticleFinding, Redirect, Tag
 from .rendering import RenderedArticle, render_markdown
@@ -202,10 +202,9 @@ def article_import(
         return ImportOutcome(str(path), "failed", errors=(error,))
     slug = doc.meta.slug
     if slug in claimed:
-        error = SourceError(
-            "slug", doc.key_lines.get("slug"), f"slug {slug!r} is already used by {claimed[slug]}"
-        )
-        return ImportOutcome(str(path), "failed", slug, errors=(error,))
+        finding = slug_duplicate(doc, owner=claimed[slug])
+        error = SourceError("slug", finding.line, finding.message)
+        return ImportOutcome(str(path), "failed", slug, errors=(error,), findings=(finding,))
     claimed[slug] = str(path)
     try:
         existing = Article.objects.filter(slug=slug).only("id", "slug", "content_hash").first()

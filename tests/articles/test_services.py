@@ -47,7 +47,24 @@ def test_two_files_claiming_one_slug(tmp_path, images):
     write(tmp_path / "b.md", article_text("same-slug"))
     report = article_import_paths(paths=[tmp_path], images=images)
     assert statuses(report) == {"a.md": "imported", "b.md": "failed"}
-    assert "already used" in report.failed[0].errors[0].message
+    (failed,) = report.failed
+    assert "is also claimed by" in failed.errors[0].message and failed.errors[0].line == 3
+    assert [f.code for f in failed.findings] == ["slug-duplicate"]
+
+
+def test_import_and_gate_give_one_slug_duplicate_finding(tmp_path, images):
+    from ketamine_association.articles.quality import content_check
+
+    write(tmp_path / "a.md", article_text("same-slug"))
+    write(tmp_path / "b.md", article_text("same-slug"))
+    gate = content_check(paths=[tmp_path], images=images)
+    report = article_import_paths(paths=[tmp_path], images=images)
+    shape = lambda f: (f.code, f.severity, f.message, f.line, f.file)  # noqa: E731
+    from_gate = [shape(f) for f in gate.findings if f.code == "slug-duplicate"]
+    from_import = [
+        shape(f) for o in report.outcomes for f in o.findings if f.code == "slug-duplicate"
+    ]
+    assert from_gate == from_import and len(from_gate) == 1
 
 
 def test_computed_word_count_and_stated_values_kept(tmp_path, images):
