@@ -41,6 +41,16 @@ Most clinics welcome a support person in the waiting room.
 """
 
 
+# Prose far above and well below a grade-8 reading level, for the readability checks.
+HARD = (
+    "Notwithstanding considerable methodological heterogeneity, contemporary investigations "
+    "characterising glutamatergic neuromodulation demonstrate substantially accelerated "
+    "symptomatic amelioration relative to conventional monoaminergic pharmacotherapeutic "
+    "interventions administered contemporaneously. "
+)
+EASY = "We sat in a calm room. A nurse came to check on us. She was kind and we felt safe. "
+
+
 def article_text(slug: str = "understanding-options", **replace: str) -> str:
     text = VALID.replace("{slug}", slug)
     for old, new in replace.items():

@@ -12,6 +12,8 @@ from ketamine_association.articles.choices import FindingCode
 from ketamine_association.articles.rendering import render_markdown
 from ketamine_association.articles.source import parse_source
 
+from .factories import EASY, HARD
+
 TODAY = dt.date(2025, 6, 1)
 SITE = SiteKnowledge(
     slugs={"this-article", "other-article"},
@@ -21,13 +23,6 @@ SITE = SiteKnowledge(
 )
 # Codes the quality gate (quality.py) emits about whole files, not an analysis check.
 NOT_FROM_A_CHECK = {FindingCode.FRONTMATTER_INVALID, FindingCode.SLUG_DUPLICATE}
-HARD = (
-    "Notwithstanding considerable methodological heterogeneity, contemporary investigations "
-    "characterising glutamatergic neuromodulation demonstrate substantially accelerated "
-    "symptomatic amelioration relative to conventional monoaminergic pharmacotherapeutic "
-    "interventions administered contemporaneously. "
-)
-EASY = "We sat in a calm room. A nurse came to check on us. She was kind and we felt safe. "
 
 
 def context(body: str = "Some plain words here.\n", **frontmatter) -> CheckContext:

@@ -14,17 +14,12 @@ from django.test import Client
 
 from ketamine_association.articles.export import file_for, site_export, site_paths
 from ketamine_association.articles.services import article_import_paths
+from tests.newsletter.smtp import free_port
 
 from .factories import article_text, write
 
 pytestmark = pytest.mark.django_db
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

@@ -13,18 +13,11 @@ from ketamine_association.articles.rendering import render_markdown
 from ketamine_association.articles.services import article_import_paths
 from ketamine_association.articles.source import split_frontmatter
 
-from .factories import article_text, write
+from .factories import EASY, HARD, article_text, write
 
 pytestmark = pytest.mark.django_db
 
 SLUG = "understanding-options"
-HARD = (
-    "Notwithstanding considerable methodological heterogeneity, contemporary investigations "
-    "characterising glutamatergic neuromodulation demonstrate substantially accelerated "
-    "symptomatic amelioration relative to conventional monoaminergic pharmacotherapeutic "
-    "interventions administered contemporaneously. "
-)
-EASY = "We sat in a calm room. A nurse came to check on us. She was kind and we felt safe. "
 
 
 @pytest.fixture

@@ -7,66 +7,79 @@ from __future__ import annotations
 import contextlib
 import http.client
 import os
-import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+
+from tests.newsletter.smtp import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 GRANIAN = Path(sys.executable).with_name("granian")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _command(kind: str, port: int) -> list[str]:
+def _command(kind: str, port: int, workers: int, threads: int | None) -> list[str]:
     if kind == "granian":
+        threads_option = ["--blocking-threads", str(threads)] if threads else []
         return [
             str(GRANIAN), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
-            "--workers", "1", "config.wsgi:application",
+            "--workers", str(workers), *threads_option, "--no-access-log",
+            "config.wsgi:application",
         ]  # fmt: skip
     return [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"]
 
 
 @contextlib.contextmanager
-def running_server(kind: str, *, env: dict[str, str | None]) -> Iterator[int]:
-    """Start `kind` ("granian" or "runserver") with `env` added (a None value removes the
-    variable); yield its port."""
+def running_server(
+    kind: str,
+    *,
+    env: dict[str, str | None],
+    inherit: bool = True,
+    workers: int = 1,
+    threads: int | None = None,
+    log: Path | None = None,
+) -> Iterator[int]:
+    """Start `kind` ("granian" or "runserver") with `env` (added to this process's environment
+    when `inherit`; a None value removes a variable), its output in `log`; yield its port once
+    it answers HTTP."""
     port = free_port()
-    merged = {**os.environ, "PYTHONUNBUFFERED": "1", **env}
+    merged = {**(os.environ if inherit else {}), "PYTHONUNBUFFERED": "1", **env}
     full_env = {name: value for name, value in merged.items() if value is not None}
-    process = subprocess.Popen(
-        _command(kind, port),
-        cwd=ROOT,
-        env=full_env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(
-                        f"{kind} did not start: {process.stderr.read().decode()[-2000:]}"
-                    ) from None
-                time.sleep(0.1)
-        yield port
-    finally:
-        process.terminate()
+    with contextlib.ExitStack() as stack:
+        if log is None:
+            log = Path(stack.enter_context(tempfile.TemporaryDirectory())) / f"{kind}.log"
+        output = stack.enter_context(log.open("wb"))
+        command = _command(kind, port, workers, threads)
+        process = subprocess.Popen(command, cwd=ROOT, env=full_env, stdout=output, stderr=output)
         try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            deadline = time.monotonic() + 90
+            while not _answers(port):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"{kind} did not start:\n{log.read_text()[-3000:]}")
+                time.sleep(0.1)
+            yield port
+        finally:
+            process.terminate()
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _answers(port: int) -> bool:
+    """Any HTTP answer at all: the server is up (its status is the test's business)."""
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        connection.request("GET", "/healthz")
+        connection.getresponse().read()
+        return True
+    except OSError:
+        return False
+    finally:
+        connection.close()
 
 
 def raw_get(port: int, path: str, headers: dict[str, str] | None = None):

@@ -30,10 +30,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from tests.newsletter.smtp import SmtpSink, free_port
+from tests.newsletter.smtp import SmtpSink
+
+from .servers import running_server
 
 ROOT = Path(__file__).resolve().parents[2]
-GRANIAN = Path(sys.executable).with_name("granian")
 WRITERS = 50
 WORKERS, THREADS = 5, 10
 SETTINGS = "config.settings.production"
@@ -60,41 +61,6 @@ def server_env(tmp_path: Path, smtp_port: int, database_url: str | None) -> dict
     if database_url:
         env["DATABASE_URL"] = database_url
     return env
-
-
-@contextlib.contextmanager
-def granian(env: dict[str, str], log: Path) -> Iterator[int]:
-    port = free_port()
-    command = [
-        str(GRANIAN), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
-        "--workers", str(WORKERS), "--blocking-threads", str(THREADS), "--no-access-log",
-        "config.wsgi:application",
-    ]  # fmt: skip
-    with log.open("wb") as output:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=output)
-        try:
-            deadline = time.monotonic() + 90
-            while not _answers(port):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"granian did not start:\n{log.read_text()[-3000:]}")
-                time.sleep(0.2)
-            yield port
-        finally:
-            process.terminate()
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def _answers(port: int) -> bool:
-    try:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-        connection.request("GET", "/healthz")
-        return connection.getresponse().status == 200
-    except OSError:
-        return False
 
 
 def sign_up_together(port: int, emails: list[str]) -> list[tuple[int, str]]:
@@ -208,7 +174,9 @@ def test_fifty_concurrent_signups_lose_nothing(engine, tmp_path):
         env = server_env(tmp_path, smtp.port, url)
         deploy(env)
         log = tmp_path / "granian.log"
-        with granian(env, log) as port:
+        with running_server(
+            "granian", env=env, inherit=False, workers=WORKERS, threads=THREADS, log=log
+        ) as port:
             started = time.monotonic()
             answers = sign_up_together(port, emails)
             elapsed = time.monotonic() - started
