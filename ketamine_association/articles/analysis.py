@@ -347,14 +347,13 @@ def check_meta_title(ctx: CheckContext) -> Iterator[Finding]:
 
 @emits(FindingCode.META_DESCRIPTION_LENGTH)
 def check_meta_description(ctx: CheckContext) -> Iterator[Finding]:
-    meta = ctx.meta
-    description = meta.meta_description or meta.excerpt
+    description, key = ctx.meta.description
     if description and not 120 <= len(description) <= 160:
+        named = key if key == "metaDescription" else "excerpt (used as description)"
         yield ctx.finding(
             FindingCode.META_DESCRIPTION_LENGTH,
-            f"{'metaDescription' if meta.meta_description else 'excerpt (used as description)'} "
-            f"has {len(description)} characters; aim for 120-160",
-            ctx.lines.get("metaDescription" if meta.meta_description else "excerpt"),
+            f"{named} has {len(description)} characters; aim for 120-160",
+            ctx.lines.get(key),
         )
 
 

@@ -11,16 +11,18 @@ from .models import Article
 
 
 def article_head(*, article: Article, image_url: str) -> dict:
+    """The head as the import resolved it (services.seo_fields, the one home of the
+    fallbacks); only what depends on the serving site is added here: the default canonical
+    follows SITE_URL, and the image is the one that exists."""
     seo = article.seo
-    path = article.get_absolute_url()
     return {
-        "title": seo.get("title") or f"{article.title} | {settings.SITE_NAME}",
-        "description": seo.get("description") or article.excerpt,
-        "canonical": seo.get("canonical") or absolute(path),
-        "og_title": seo.get("og_title") or article.title,
-        "og_description": seo.get("og_description") or article.excerpt,
+        "title": seo["title"],
+        "description": seo["description"],
+        "canonical": seo["canonical"] or absolute(article.get_absolute_url()),
+        "og_title": seo["og_title"],
+        "og_description": seo["og_description"],
         "og_image": absolute(image_url),
-        "twitter_card": seo.get("twitter_card") or "summary_large_image",
+        "twitter_card": seo["twitter_card"],
         "keywords": ", ".join(article.keywords or article.tags),
     }
 
@@ -34,7 +36,7 @@ def article_jsonld(*, article: Article, head: dict) -> list[dict]:
     }
     page: dict = {
         "@context": "https://schema.org",
-        "@type": article.seo.get("schema_type") or "Article",
+        "@type": article.seo["schema_type"],
         "headline": article.title[:110],
         "description": head["description"],
         "datePublished": article.published_at.date().isoformat(),

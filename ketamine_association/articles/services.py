@@ -145,7 +145,7 @@ def _aware(value: dt.date | dt.datetime | None) -> dt.datetime | None:
 def seo_fields(doc: SourceDocument) -> dict:
     """The head of the page, with every missing field derived from the core ones."""
     meta = doc.meta
-    description = meta.meta_description or meta.excerpt or ""
+    description, _ = meta.description
     schema_type = meta.schema_block.type if meta.schema_block else None
     return {
         "title": meta.meta_title or f"{meta.title} | {settings.SITE_NAME}",

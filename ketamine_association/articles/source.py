@@ -100,6 +100,14 @@ class ArticleSource(BaseModel):
     related_articles: list[str] = Field(default_factory=list, alias="relatedArticles")
     redirect_from: list[str] = Field(default_factory=list, alias="redirectFrom")
 
+    @property
+    def description(self) -> tuple[str, str]:
+        """The page's description and the key it comes from: `metaDescription`, or the
+        excerpt standing in for it. The head stores it and the gate measures it."""
+        if self.meta_description:
+            return self.meta_description, "metaDescription"
+        return self.excerpt, "excerpt"
+
     @field_validator("slug")
     @classmethod
     def _slug(cls, value: str) -> str:

@@ -57,6 +57,25 @@ class ProviderFilters:
     verified: bool = False
     telehealth: bool = False  # also include telehealth providers covering the state
 
+    def required(self) -> list[tuple[str, str, int | bool | str]]:
+        """What the filters require, as (field, test, value) with test "mask" (every bit of
+        value set) or "equals": the one statement of their meaning, which the ORM path
+        (provider_filtered) and the SQL path (_box_query) both translate."""
+        required: list[tuple[str, str, int | bool | str]] = [
+            (field, "mask", mask)
+            for field, mask in (
+                ("treatments", self.treatments),
+                ("conditions", self.conditions),
+                ("insurance", self.insurance),
+            )
+            if mask
+        ]
+        if self.accepting:
+            required.append(("accepting_new_patients", "equals", True))
+        if self.verified:
+            required.append(("verification_status", "equals", VerificationStatus.VERIFIED.value))
+        return required
+
 
 @dataclass(frozen=True)
 class ProviderHit:
@@ -77,17 +96,11 @@ class SearchResult:
 
 
 def provider_filtered(queryset: QuerySet[Provider], filters: ProviderFilters) -> QuerySet:
-    for field, mask in (
-        ("treatments", filters.treatments),
-        ("conditions", filters.conditions),
-        ("insurance", filters.insurance),
-    ):
-        if mask:
-            queryset = queryset.filter(Exact(F(field).bitand(mask), mask))
-    if filters.accepting:
-        queryset = queryset.filter(accepting_new_patients=True)
-    if filters.verified:
-        queryset = queryset.filter(verification_status=VerificationStatus.VERIFIED)
+    for field, test, value in filters.required():
+        if test == "mask":
+            queryset = queryset.filter(Exact(F(field).bitand(value), value))
+        else:
+            queryset = queryset.filter(**{field: value})
     return queryset
 
 
@@ -111,20 +124,13 @@ def _box_query(*, bands: list[int], filters: ProviderFilters) -> tuple[str, list
         f"{_column('latitude')} <= %s",
     ]
     params: list = []
-    for name, mask in (
-        ("treatments", filters.treatments),
-        ("conditions", filters.conditions),
-        ("insurance", filters.insurance),
-    ):
-        if mask:
-            where.append(f"({_column(name)} & %s) = %s")
-            params += [mask, mask]
-    if filters.accepting:
-        where.append(f"{_column('accepting_new_patients')} = %s")
-        params.append(True)
-    if filters.verified:
-        where.append(f"{_column('verification_status')} = %s")
-        params.append(VerificationStatus.VERIFIED.value)
+    for field, test, value in filters.required():
+        if test == "mask":
+            where.append(f"({_column(field)} & %s) = %s")
+            params += [value, value]
+        else:
+            where.append(f"{_column(field)} = %s")
+            params.append(value)
     table = connection.ops.quote_name(Provider._meta.db_table)
     columns = ", ".join(_column(name) for name in ("id", "latitude", "longitude"))
     # Identifiers come from the model; every value is a parameter.

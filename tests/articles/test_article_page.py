@@ -11,6 +11,7 @@ from django.utils import timezone
 from ketamine_association.articles.images import ImageStore
 from ketamine_association.articles.models import Article, ArticleFinding
 from ketamine_association.articles.services import article_import_paths
+from ketamine_association.core.content import content_version_bump
 
 from .factories import article_text, write
 
@@ -239,3 +240,24 @@ def test_no_request_answers_500_for_odd_slugs(corpus):
         "/blog/ü",
     ]:
         assert client.get(path).status_code in (404, 301), path
+
+
+def test_head_fallbacks_are_the_ones_the_import_stored(tmp_path, images, client):
+    """One home for the SEO fallbacks: the import resolves them (services.seo_fields) and the
+    page reads what it stored. With metaDescription and no ogDescription, og:description is the
+    metaDescription the import chose, not the excerpt."""
+    described = "A description written for search results, long enough to be shown whole by a search engine, and different from the excerpt."
+    text = article_text("fallbacks").replace(
+        'audience: "patients"', f'audience: "patients"\nmetaDescription: "{described}"'
+    )
+    article_import_paths(paths=[write(tmp_path / "s.md", text)], images=images)
+    page = Page(client.get("/blog/fallbacks").content.decode())
+    assert page.meta["description"] == described
+    assert page.meta["og:description"] == described
+    # What the page shows is what is stored, not a second derivation at render time.
+    Article.objects.filter(slug="fallbacks").update(
+        seo={**Article.objects.get(slug="fallbacks").seo, "og_title": "Stored Open Graph title"}
+    )
+    content_version_bump()
+    page = Page(client.get("/blog/fallbacks").content.decode())
+    assert page.meta["og:title"] == "Stored Open Graph title"
