@@ -7,9 +7,7 @@ import json
 import logging
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
@@ -18,6 +16,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from ketamine_association.core.content import content_version_bump
+from ketamine_association.core.reports import ImportReport, Outcome
 
 from .analysis import Finding, SiteKnowledge, analyse, slug_duplicate
 from .images import ImageStore
@@ -38,43 +37,23 @@ logger = logging.getLogger(__name__)
 _SLUG_LINE_RE = re.compile(r"^slug:\s*[\"']?([^\"'\n]+?)[\"']?\s*$", re.MULTILINE)
 _CATEGORY_LINE_RE = re.compile(r"^category:\s*[\"']?([^\"'\n]+?)[\"']?\s*$", re.MULTILINE)
 
-Status = Literal["imported", "updated", "unchanged", "failed"]
 
 
-@dataclass(frozen=True)
-class ImportOutcome:
-    path: str
-    status: Status
-    slug: str | None = None
-    errors: tuple[SourceError, ...] = ()
-    findings: tuple[Finding, ...] = ()
-
-
-@dataclass
-class ImportReport:
-    outcomes: list[ImportOutcome] = field(default_factory=list)
-
-    def count(self, status: Status) -> int:
-        return sum(1 for o in self.outcomes if o.status == status)
-
-    @property
-    def failed(self) -> list[ImportOutcome]:
-        return [o for o in self.outcomes if o.status == "failed"]
-
-    def as_dict(self) -> dict:
-        return {
-            "imported": self.count("imported"),
-            "updated": self.count("updated"),
-            "unchanged": self.count("unchanged"),
-            "failed": [
-                {"file": o.path, "errors": [e.as_dict() for e in o.errors]} for o in self.failed
-            ],
-            "findings": [
-                {k: v for k, v in f.as_dict().items() if k != "suggestion"}
-                for o in self.outcomes
-                for f in o.findings
-            ],
-        }
+def import_summary(report: ImportReport) -> dict:
+    """The `import_articles --json` object (its shape is documented in the README)."""
+    return {
+        "imported": report.count("imported"),
+        "updated": report.count("updated"),
+        "unchanged": report.count("unchanged"),
+        "failed": [
+            {"file": o.source, "errors": [e.as_dict() for e in o.errors]} for o in report.failed
+        ],
+        "findings": [
+            {k: v for k, v in f.as_dict().items() if k != "suggestion"}
+            for o in report.outcomes
+            for f in o.findings
+        ],
+    }
 
 
 class UsageError(Exception):
@@ -163,7 +142,7 @@ def article_import_paths(
     *,
     paths: Iterable[Path],
     images: ImageStore,
-    on_outcome: Callable[[ImportOutcome], None] | None = None,
+    on_outcome: Callable[[Outcome], None] | None = None,
 ) -> ImportReport:
     """Import every Markdown file under `paths`; one bad file never stops the others."""
     files = markdown_files(paths)
@@ -175,36 +154,33 @@ def article_import_paths(
     )
     claimed: dict[str, str] = {}
     report = ImportReport()
-    changed = False
     for path in files:
-        outcome = article_import(path=path, images=images, site=site, claimed=claimed)
-        report.outcomes.append(outcome)
-        changed = changed or outcome.status in ("imported", "updated")
+        outcome = report.add(article_import(path=path, images=images, site=site, claimed=claimed))
         if on_outcome is not None:
             on_outcome(outcome)
-    if changed:
+    if report.changed:
         content_version_bump()
     return report
 
 
 def article_import(
     *, path: Path, images: ImageStore, site: SiteKnowledge, claimed: dict[str, str] | None = None
-) -> ImportOutcome:
+) -> Outcome:
     """read -> split -> validate -> render -> analyse -> store, for one file, atomically."""
     claimed = {} if claimed is None else claimed
     try:
         doc = load_source(path)
     except SourceInvalid as exc:
-        return ImportOutcome(str(path), "failed", errors=exc.errors)
+        return Outcome(str(path), "failed", errors=exc.errors)
     except Exception as exc:  # a file the reader did not foresee must not stop the batch either
         logger.exception("reading %s failed", path)
         error = SourceError(None, None, f"cannot read the file: {type(exc).__name__}: {exc}")
-        return ImportOutcome(str(path), "failed", errors=(error,))
+        return Outcome(str(path), "failed", errors=(error,))
     slug = doc.meta.slug
     if slug in claimed:
         finding = slug_duplicate(doc, owner=claimed[slug])
         error = SourceError("slug", finding.line, finding.message)
-        return ImportOutcome(str(path), "failed", slug, errors=(error,), findings=(finding,))
+        return Outcome(str(path), "failed", slug, errors=(error,), findings=(finding,))
     claimed[slug] = str(path)
     try:
         existing = Article.objects.filter(slug=slug).only("id", "slug", "content_hash").first()
@@ -216,7 +192,7 @@ def article_import(
                 None,
             )
         if existing is not None and existing.content_hash == doc.content_hash:
-            return ImportOutcome(str(path), "unchanged", slug, findings=_stored(existing, doc))
+            return Outcome(str(path), "unchanged", slug, findings=_stored(existing, doc))
         rendered = render_markdown(doc.body, first_line=doc.body_line)
         findings = analyse(doc, rendered, site=site, today=timezone.now().date())
         for url in (doc.meta.featured_image, doc.meta.og_image, *(i.src for i in rendered.images)):
@@ -226,11 +202,11 @@ def article_import(
             _store(doc, rendered, findings, images=images, existing=existing)
     except Exception as exc:  # one broken file must never stop the batch
         logger.exception("import of %s failed", path)
-        return ImportOutcome(
+        return Outcome(
             str(path), "failed", slug, errors=(SourceError(None, None, f"import failed: {exc}"),)
         )
-    status: Status = "updated" if existing is not None else "imported"
-    return ImportOutcome(str(path), status, slug, findings=tuple(findings))
+    status = "updated" if existing is not None else "imported"
+    return Outcome(str(path), status, slug, findings=tuple(findings))
 
 
 def _stored(article: Article, doc: SourceDocument) -> tuple[Finding, ...]:

@@ -6,7 +6,7 @@ import csv
 import io
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.core.cache import cache
@@ -14,6 +14,8 @@ from django.db import connection, transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
+
+from ketamine_association.core.reports import FAILED, ImportReport, Outcome
 
 from .choices import (
     CACHE_VERSION_KEY,
@@ -84,29 +86,21 @@ def provider_save(*, provider: Provider, verified_by=None) -> Provider:
 # --------------------------------------------------------------------------- CSV import
 
 
-@dataclass
-class ImportReport:
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+def import_summary(report: ImportReport) -> dict:
+    """The `import_providers --json` object (its shape is documented in the README)."""
+    return {
+        "rows": len(report.outcomes),
+        "created": report.count("created"),
+        "updated": report.count("updated"),
+        "unchanged": report.count("unchanged"),
+        "failed": len(report.failed),
+        "errors": [error.as_dict() for error in report.errors],
+        "warnings": report.warnings,
+    }
 
-    @property
-    def failed_rows(self) -> int:
-        return len({error.row for error in self.errors})
 
-    def as_dict(self) -> dict:
-        return {
-            "rows": self.rows,
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "failed": self.failed_rows,
-            "errors": [error.as_dict() for error in self.errors],
-            "warnings": self.warnings,
-        }
+def _failed(row: int, *errors: RowError) -> Outcome:
+    return Outcome(f"row {row}", FAILED, errors=errors)
 
 
 def _read_csv(path: Path) -> str:
@@ -141,7 +135,7 @@ def provider_import_csv(*, path: Path, on_row: Callable[[int], None] | None = No
     if unknown:
         report.warnings.append(f"column(s) ignored: {', '.join(unknown)}")
     seen: dict[str, int] = {}
-    batch: list[dict] = []
+    batch: list[tuple[int, dict]] = []
     row = 1
     while True:
         try:
@@ -149,17 +143,20 @@ def provider_import_csv(*, path: Path, on_row: Callable[[int], None] | None = No
         except StopIteration:
             break
         except csv.Error as exc:
-            report.errors.append(RowError(row + 1, "", f"unreadable CSV ({exc}); stopped here"))
+            report.add(
+                _failed(row + 1, RowError(row + 1, "", f"unreadable CSV ({exc}); stopped here"))
+            )
             break
         row += 1
         if not any(cell.strip() for cell in cells):
             continue
-        report.rows += 1
         if on_row is not None:
             on_row(row)
         if len(cells) > len(header):
-            report.errors.append(
-                RowError(row, "", f"has {len(cells)} cells; the header has {len(header)}")
+            report.add(
+                _failed(
+                    row, RowError(row, "", f"has {len(cells)} cells; the header has {len(header)}")
+                )
             )
             continue
         values, errors = parse_row(dict(zip(header, cells, strict=False)), row=row)
@@ -167,16 +164,16 @@ def provider_import_csv(*, path: Path, on_row: Callable[[int], None] | None = No
         if not errors and npi in seen:
             errors = [RowError(row, "npi", f"NPI {npi} already appears on row {seen[npi]}")]
         if errors:
-            report.errors.extend(errors)
+            report.add(_failed(row, *errors))
             continue
         seen[npi] = row
-        batch.append(values)
+        batch.append((row, values))
         if len(batch) >= IMPORT_BATCH:
             _upsert(batch, report)
             batch = []
     if batch:
         _upsert(batch, report)
-    if report.created or report.updated:
+    if report.changed:
         directory_version_bump()
     return report
 
@@ -188,28 +185,32 @@ def _resolved(values: dict) -> dict:
     return values
 
 
-def _upsert(batch: list[dict], report: ImportReport) -> None:
-    stored = Provider.objects.in_bulk([values["npi"] for values in batch], field_name="npi")
+def _upsert(batch: list[tuple[int, dict]], report: ImportReport) -> None:
+    """One transaction for a batch of good rows: new NPIs created, changed ones updated."""
+    stored = Provider.objects.in_bulk([values["npi"] for _, values in batch], field_name="npi")
     new: list[Provider] = []
     changed: list[Provider] = []
-    for values in map(_resolved, batch):
+    outcomes: list[Outcome] = []
+    for row, values in batch:
+        values = _resolved(values)
         provider = stored.get(values["npi"])
         if provider is None:
             new.append(provider_prepare(provider=Provider(**values)))
+            outcomes.append(Outcome(f"row {row}", "created", values["npi"]))
             continue
         differs = {key: value for key, value in values.items() if getattr(provider, key) != value}
         if not differs:
-            report.unchanged += 1
+            outcomes.append(Outcome(f"row {row}", "unchanged", values["npi"]))
             continue
         for key, value in differs.items():
             setattr(provider, key, value)
         changed.append(provider_prepare(provider=provider))
-    fields = [*batch[0].keys(), "lat_band", "city_slug", "updated_at"]
+        outcomes.append(Outcome(f"row {row}", "updated", values["npi"]))
+    fields = [*batch[0][1].keys(), "lat_band", "city_slug", "updated_at"]
     with transaction.atomic():
         Provider.objects.bulk_create(new)
         Provider.objects.bulk_update(changed, fields)
-    report.created += len(new)
-    report.updated += len(changed)
+    report.outcomes.extend(outcomes)
 
 
 # --------------------------------------------------------------------------- demo data

@@ -134,7 +134,7 @@ def test_seed_cta_box_related_and_placeholder(seed_page, corpus):
     assert related <= set(seed_page.links)
     featured = seed_page.imgs[0]
     assert featured["src"].endswith("article-placeholder.svg")  # the .jpg does not exist
-    seed = next(o for o in corpus.outcomes if o.slug == "science-of-hope-ketamine-brain")
+    seed = next(o for o in corpus.outcomes if o.key == "science-of-hope-ketamine-brain")
     missing = [f for f in seed.findings if f.code == "image-missing"]
     assert any("science-of-hope-ketamine-brain.jpg" in f.message for f in missing)
     assert ArticleFinding.objects.filter(

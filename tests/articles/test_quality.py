@@ -374,7 +374,7 @@ def test_import_and_gate_agree_on_a_link_to_a_file_without_slug(tmp_path, store)
     imported = article_import_paths(paths=[folder], images=store)
     gate_dead = {f.file for f in gate.findings if f.code == "internal-link-dead"}
     import_dead = {
-        o.path for o in imported.outcomes for f in o.findings if f.code == "internal-link-dead"
+        o.source for o in imported.outcomes for f in o.findings if f.code == "internal-link-dead"
     }
     assert gate_dead == import_dead == set()
-    assert {o.slug for o in imported.outcomes} == {"named-by-its-file", "linking"}
+    assert {o.key for o in imported.outcomes} == {"named-by-its-file", "linking"}

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def statuses(report):
-    return {o.path.rsplit("/", 1)[-1]: o.status for o in report.outcomes}
+    return {o.source.rsplit("/", 1)[-1]: o.status for o in report.outcomes}
 
 
 def test_import_reports_bad_file_and_keeps_the_rest(tmp_path, images):
@@ -91,7 +91,7 @@ def test_missing_featured_image_is_a_finding_and_present_one_is_published(tmp_pa
 
     store = ImageStore(source=source, root=images.root)
     report = article_import_paths(paths=[tmp_path / "md"], images=store)
-    findings = {o.slug: {f.code for f in o.findings} for o in report.outcomes}
+    findings = {o.key: {f.code for f in o.findings} for o in report.outcomes}
     assert "image-missing" not in findings["has-image"]
     assert "image-missing" in findings["no-image"]
     assert (images.root / "has-image.svg").is_file()
@@ -113,7 +113,7 @@ def test_export_then_import_changes_nothing(tmp_path, images, corpus_dir):
     written = article_export(directory=tmp_path / "export")
     assert len(written) == 30
     report = article_import_paths(paths=[tmp_path / "export"], images=images)
-    assert report.count("unchanged") == 30, [(o.path, o.status) for o in report.outcomes]
+    assert report.count("unchanged") == 30, [(o.source, o.status) for o in report.outcomes]
     # no frontmatter key and no body line is lost
     from ketamine_association.articles.source import load_source
 

@@ -47,7 +47,7 @@ def corpus_site(site, seed_path, corpus_dir, corpus_images, images) -> str:
     seed = article_import_paths(paths=[seed_path], images=store)
     assert seed.count("imported") == 1, [e.message for o in seed.failed for e in o.errors]
     corpus = article_import_paths(paths=[corpus_dir], images=store)
-    assert not corpus.failed, [(o.path, [e.message for e in o.errors]) for o in corpus.failed]
+    assert not corpus.failed, [(o.source, [e.message for e in o.errors]) for o in corpus.failed]
     return site
 
 

@@ -78,7 +78,7 @@ def build_site(tmp_path: Path, settings) -> SiteContent:
     )
     images = ImageStore(source=sources / "images", root=settings.ARTICLE_IMAGES_ROOT)
     report = article_import_paths(paths=[sources], images=images)
-    assert not report.failed, [(o.path, o.errors) for o in report.failed]
+    assert not report.failed, [(o.source, o.errors) for o in report.failed]
 
     # Coordinates given, so the ZIP index (seconds to build) is not needed.
     provider = make_provider(

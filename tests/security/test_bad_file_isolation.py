@@ -49,7 +49,7 @@ BAD_FILES = {
 
 
 def statuses(report) -> dict[str, str]:
-    return {o.path.rsplit("/", 1)[-1]: o.status for o in report.outcomes}
+    return {o.source.rsplit("/", 1)[-1]: o.status for o in report.outcomes}
 
 
 def test_every_kind_of_bad_file_fails_alone(tmp_path, images):
@@ -68,7 +68,7 @@ def test_every_kind_of_bad_file_fails_alone(tmp_path, images):
         name: "imported" for name in result if "good" in name
     }
     assert set(Article.objects.values_list("slug", flat=True)) == set(good)
-    failed = {o.path.rsplit("/", 1)[-1].split("-", 1)[1][:-3]: o for o in report.failed}
+    failed = {o.source.rsplit("/", 1)[-1].split("-", 1)[1][:-3]: o for o in report.failed}
     assert set(failed) == set(BAD_FILES)
     for kind, (_, field) in BAD_FILES.items():
         outcome = failed[kind]

@@ -7,11 +7,12 @@ from tqdm import tqdm
 
 from ketamine_association.articles.images import ImageStore
 from ketamine_association.articles.services import (
-    ImportOutcome,
     UsageError,
     article_import_paths,
+    import_summary,
     markdown_files,
 )
+from ketamine_association.core.reports import Outcome
 
 
 class Command(BaseCommand):
@@ -32,7 +33,7 @@ class Command(BaseCommand):
         verbosity = options["verbosity"]
         bar = tqdm(total=total, unit="file", file=sys.stderr, disable=not sys.stderr.isatty())
 
-        def progress(outcome: ImportOutcome) -> None:
+        def progress(outcome: Outcome) -> None:
             bar.update(1)
             if not as_json and verbosity > 0:
                 if bar.disable:
@@ -45,7 +46,7 @@ class Command(BaseCommand):
         )
         bar.close()
         if as_json:
-            self.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False))
+            self.stdout.write(json.dumps(import_summary(report), ensure_ascii=False))
         else:
             findings = sum(len(o.findings) for o in report.outcomes)
             self.stdout.write(
@@ -56,13 +57,13 @@ class Command(BaseCommand):
         if report.failed:
             raise CommandError(f"{len(report.failed)} file(s) failed to import", returncode=1)
 
-    def _line(self, outcome: ImportOutcome) -> str:
+    def _line(self, outcome: Outcome) -> str:
         style = {"failed": self.style.ERROR, "unchanged": str}.get(
             outcome.status, self.style.SUCCESS
         )
-        text = f"{outcome.status:>9}  {outcome.path}"
-        if outcome.slug and outcome.status != "failed":
-            text += f"  -> /blog/{outcome.slug}"
+        text = f"{outcome.status:>9}  {outcome.source}"
+        if outcome.key and outcome.status != "failed":
+            text += f"  -> /blog/{outcome.key}"
         lines = [style(text)]
         for error in outcome.errors:
             where = f"line {error.line}" if error.line else "file"

@@ -3,7 +3,11 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ketamine_association.directory.services import ImportUsageError, provider_import_csv
+from ketamine_association.directory.services import (
+    ImportUsageError,
+    import_summary,
+    provider_import_csv,
+)
 
 
 class Command(BaseCommand):
@@ -21,16 +25,17 @@ class Command(BaseCommand):
             report = provider_import_csv(path=path)
         except ImportUsageError as exc:
             raise CommandError(str(exc), returncode=2) from exc
+        summary = import_summary(report)
         if as_json:
-            self.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False))
+            self.stdout.write(json.dumps(summary, ensure_ascii=False))
         else:
             for warning in report.warnings:
                 self.stdout.write(self.style.WARNING(f"warning: {warning}"))
             for error in report.errors:
                 self.stdout.write(self.style.ERROR(str(error)))
             self.stdout.write(
-                f"{report.rows} rows: {report.created} created, {report.updated} updated, "
-                f"{report.unchanged} unchanged, {report.failed_rows} failed"
+                "{rows} rows: {created} created, {updated} updated, {unchanged} unchanged, "
+                "{failed} failed".format(**summary)
             )
-        if report.errors:
-            raise CommandError(f"{report.failed_rows} row(s) failed to import", returncode=1)
+        if report.failed:
+            raise CommandError(f"{summary['failed']} row(s) failed to import", returncode=1)
