@@ -26,6 +26,11 @@ class Severity(models.TextChoices):
     WARNING = "warning", "Warning"
     INFO = "info", "Info"
 
+    @property
+    def rank(self) -> int:
+        """info < warning < error: what `--fail-on` compares."""
+        return (Severity.INFO, Severity.WARNING, Severity.ERROR).index(self)
+
 
 class FindingCode(StrEnum):
     """Every finding's stable code, with its severity beside it (the README lists them)."""

@@ -22,8 +22,6 @@ from .rendering import render_markdown
 from .services import markdown_files, site_knowledge
 from .source import SourceDocument, SourceInvalid, content_hash, load_source, validate
 
-SEVERITY_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
-
 
 @dataclass
 class CheckReport:
@@ -39,8 +37,8 @@ class CheckReport:
         """True when a finding is at `level` or above ("never" is never reached)."""
         if level == "never":
             return False
-        floor = SEVERITY_RANK[level]
-        return any(SEVERITY_RANK[f.severity] >= floor for f in self.findings)
+        floor = Severity(level).rank
+        return any(Severity(f.severity).rank >= floor for f in self.findings)
 
     def as_dict(self) -> dict:
         return {
