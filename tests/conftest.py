@@ -1,12 +1,17 @@
 """Shared fixtures. The real corpus lives in ../shared beside the checkout and is read in place."""
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+from django.core.signals import request_finished
+from django.db import connection
+from django_tasks.signals import task_enqueued
 
 from ketamine_association.articles.images import ImageStore
+from tests.mailqueue import deliver_queued_mail, is_mail_callback
 from tests.newsletter.smtp import SmtpSink
 
 # The browser fixtures (chromium through Playwright) serve tests/browser/ and tests/security/.
@@ -48,6 +53,42 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "live_server"}
+
+
+@pytest.fixture(autouse=True)
+def _mail_worker(request):
+    """After each request of Django's test client, the mail it queued is sent, as a prompt
+    task worker would (tests/mailqueue.py); a test that watches the queue itself overrides
+    this fixture."""
+    if not (
+        request.node.get_closest_marker("django_db") or DB_FIXTURES & set(request.fixturenames)
+    ):
+        yield
+        return
+
+    test_thread = threading.get_ident()  # the live server's requests end in its own threads
+    enqueued = []
+
+    def deliver(sender, **kwargs):
+        # Only when the request queued mail (waiting for the commit, or enqueued in a test
+        # that commits): a request that sends none costs no query, so query counts hold.
+        if threading.get_ident() == test_thread and (
+            enqueued or any(is_mail_callback(entry[1]) for entry in connection.run_on_commit)
+        ):
+            enqueued.clear()
+            deliver_queued_mail()
+
+    def note(sender, **kwargs):
+        enqueued.append(True)
+
+    request_finished.connect(deliver, dispatch_uid="tests-mail-worker")
+    task_enqueued.connect(note, dispatch_uid="tests-mail-enqueued")
+    yield
+    request_finished.disconnect(dispatch_uid="tests-mail-worker")
+    task_enqueued.disconnect(dispatch_uid="tests-mail-enqueued")
 
 
 @pytest.fixture

@@ -11,11 +11,6 @@ from ketamine_association.core.ratelimit import window_limited
 from . import conf
 
 
-def normalise_email(email: str) -> str:
-    """One address, one row: surrounding space dropped, lower-cased as a whole."""
-    return email.strip().lower()
-
-
 def ip_hash(ip: str) -> str:
     if not ip:
         return ""

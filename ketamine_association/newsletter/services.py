@@ -7,7 +7,6 @@ import datetime as dt
 import logging
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Literal
 
 from django.core.exceptions import ValidationError
@@ -18,7 +17,9 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.dateparse import parse_date, parse_datetime
 
-from ketamine_association.core.logging import mail_delivery_id, mail_error_summary
+from ketamine_association.core.addresses import normalise_email
+from ketamine_association.core.mail import send_transactional
+from ketamine_association.core.reports import FAILED, ImportReport, Outcome
 from ketamine_association.core.seo import absolute
 
 from . import conf, mail, tokens
@@ -31,7 +32,6 @@ from .choices import (
     SubscriberStatus,
 )
 from .models import Campaign, ConsentEvent, Subscriber
-from .privacy import normalise_email
 
 logger = logging.getLogger(__name__)
 
@@ -54,17 +54,17 @@ def consent_event(
 
 
 def _send(message) -> None:
-    """Transactional mail never breaks the page: a relay failure is logged by the message's
-    id (never its address), and the reader can ask again."""
-    try:
-        message.send()
-    except Exception as exc:
-        logger.error(
-            "newsletter: %r mail %s not sent: %s",
-            message.subject,
-            mail_delivery_id(message),
-            mail_error_summary(exc),
-        )
+    """Transactional mail goes through the task queue (core/mail.py): it leaves once the
+    transaction commits, is retried while the relay is away, and never breaks the page."""
+    html = next((body for body, kind in message.alternatives if kind == "text/html"), None)
+    send_transactional(
+        to=message.to[0],
+        subject=message.subject,
+        text=message.body,
+        html=html,
+        from_email=message.from_email,
+        headers=message.extra_headers,
+    )
 
 
 def _interests(values: Iterable[str]) -> list[str]:
@@ -239,13 +239,6 @@ def subscribers_purge(*, now: dt.datetime, days: int | None = None) -> int:
 # Import ----------------------------------------------------------------------------------
 
 
-@dataclass
-class ImportReport:
-    imported: int = 0
-    skipped: list[tuple[int, str]] = field(default_factory=list)  # (row, email) already known
-    errors: list[tuple[int, str]] = field(default_factory=list)  # (row, message)
-
-
 def _import_row(row: dict[str, str]) -> tuple[dict, str | None]:
     """Validated fields of one CSV row, or an error message."""
     email = normalise_email(row.get("email") or "")
@@ -306,7 +299,7 @@ def subscribers_import(
         if error is None and fields["email"] in seen:
             error = f"{fields['email']} already appears in row {seen[fields['email']]}"
         if error:
-            report.errors.append((number, error))
+            report.add(Outcome(f"row {number}", FAILED, errors=(error,)))
             continue
         seen[fields["email"]] = number
         with transaction.atomic():
@@ -320,7 +313,7 @@ def subscribers_import(
                 },
             )
             if not created:
-                report.skipped.append((number, fields["email"]))
+                report.add(Outcome(f"row {number}", "skipped", fields["email"]))
                 continue
             ConsentEvent.objects.create(
                 subscriber=subscriber,
@@ -329,7 +322,7 @@ def subscribers_import(
                 consent_version=fields["version"],
                 detail=f"from {file_name}; status {fields['status']}"[:500],
             )
-        report.imported += 1
+        report.add(Outcome(f"row {number}", "imported", fields["email"]))
     return report
 
 

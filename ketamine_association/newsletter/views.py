@@ -11,18 +11,14 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from ketamine_association.core.addresses import normalise_email
 from ketamine_association.core.ratelimit import client_ip, too_many_requests
 
 from . import conf, selectors, services, tokens
 from .choices import ALREADY_SUBSCRIBED, Interest, SubscriberStatus
 from .forms import PreferencesForm, SignupForm
 from .models import Subscriber
-from .privacy import (
-    ip_hash,
-    normalise_email,
-    signup_address_limited,
-    signup_ip_limited,
-)
+from .privacy import ip_hash, signup_address_limited, signup_ip_limited
 
 SAFE_AND_POST = ["GET", "HEAD", "POST"]
 RATE_LIMITED = "newsletter/rate_limited.html"

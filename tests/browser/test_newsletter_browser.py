@@ -1,5 +1,6 @@
 """A reader in a real browser: sign up, open the confirmation link from the email the SMTP
-server received, confirm, then unsubscribe from the link in the welcome email."""
+server received (sent from the task queue by the worker's code, tests/mailqueue.py), confirm,
+then unsubscribe from the link in the welcome email."""
 
 import re
 from urllib.parse import urlsplit
@@ -7,6 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from ketamine_association.newsletter.models import Subscriber
+from tests.mailqueue import deliver_queued_mail
 from tests.newsletter.smtp import SmtpSink
 
 pytestmark = pytest.mark.browser
@@ -37,6 +39,8 @@ def test_sign_up_confirm_and_unsubscribe(page, site, smtp):
     assert page.locator("h1").inner_text() == "Check your inbox"
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
+    assert smtp.to("browser@example.org") == []  # queued; the worker sends it
+    assert deliver_queued_mail() == 1
     [confirmation] = smtp.to("browser@example.org")
     page.goto(link(confirmation, "/newsletter/confirm/", site))
     assert Subscriber.objects.get().status == "pending"  # opening the link confirms nothing
@@ -45,6 +49,7 @@ def test_sign_up_confirm_and_unsubscribe(page, site, smtp):
     assert page.locator("h1").inner_text() == "You are subscribed"
     assert Subscriber.objects.get().status == "confirmed"
 
+    assert deliver_queued_mail() == 1
     welcome = smtp.to("browser@example.org")[-1]
     page.goto(link(welcome, "/newsletter/unsubscribe/", site))
     page.get_by_role("button", name="Unsubscribe").click()
@@ -81,11 +86,13 @@ def test_newsletter_pages_fit_a_phone_and_pass_axe(page, site, smtp):
     page.get_by_role("button", name="Subscribe").click()
     page.wait_for_load_state()
     assert_accessible(page)
+    deliver_queued_mail()
     [confirmation] = smtp.to("axe@example.org")
     page.goto(link(confirmation, "/newsletter/confirm/", site))
     assert_accessible(page)
     page.get_by_role("button", name="Yes, subscribe me").click()
     page.wait_for_load_state()
+    deliver_queued_mail()
     welcome = smtp.to("axe@example.org")[-1]
     page.goto(link(welcome, "/newsletter/preferences/", site))
     assert_accessible(page)

@@ -1,4 +1,4 @@
-"""privacy.py on its own: one form of an address, a keyed and stable IP hash, and the
+"""privacy.py on its own: a keyed and stable IP hash, and the
 per-IP / per-address signup limits counted within one window."""
 
 from __future__ import annotations
@@ -10,30 +10,6 @@ import pytest
 
 from ketamine_association.core import ratelimit
 from ketamine_association.newsletter import privacy
-
-# --- normalise_email -------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "raw, expected",
-    [
-        ("Ada@Example.ORG", "ada@example.org"),
-        ("  ada@example.org\t\n", "ada@example.org"),
-        ("ADA.LOVELACE+News@EXAMPLE.org ", "ada.lovelace+news@example.org"),
-        ("ada@example.org", "ada@example.org"),
-    ],
-)
-def test_normalise_email(raw, expected):
-    assert privacy.normalise_email(raw) == expected
-
-
-def test_normalise_email_keeps_what_makes_addresses_different():
-    # dots and +tags are the mailbox owner's business: two different rows
-    assert privacy.normalise_email("a.da@example.org") != privacy.normalise_email("ada@example.org")
-    assert privacy.normalise_email("ada+x@example.org") != privacy.normalise_email(
-        "ada@example.org"
-    )
-
 
 # --- ip_hash ---------------------------------------------------------------------------------
 

@@ -36,15 +36,17 @@ class Command(BaseCommand):
                 )
             except (csv.Error, UnicodeDecodeError) as exc:
                 raise CommandError(f"{file}: not a readable UTF-8 CSV file: {exc}", 2) from exc
-        lines = [(n, self.stderr, message) for n, message in report.errors] + [
-            (n, self.stdout, f"{email} is already known, left unchanged")
-            for n, email in report.skipped
-        ]
-        for number, stream, message in sorted(lines, key=lambda line: line[0]):
-            stream.write(f"row {number}: {message}")
+        for outcome in report.outcomes:
+            if outcome.failed:
+                self.stderr.write(f"{outcome.source}: {outcome.errors[0]}")
+            elif outcome.status == "skipped":
+                self.stdout.write(
+                    f"{outcome.source}: {outcome.key} is already known, left unchanged"
+                )
+        failed = len(report.failed)
         self.stdout.write(
-            f"{report.imported} imported, {len(report.skipped)} already known, "
-            f"{len(report.errors)} bad row(s)"
+            f"{report.count('imported')} imported, {report.count('skipped')} already known, "
+            f"{failed} bad row(s)"
         )
-        if report.errors:
-            raise CommandError(f"{len(report.errors)} bad row(s) not imported", returncode=1)
+        if failed:
+            raise CommandError(f"{failed} bad row(s) not imported", returncode=1)
