@@ -17,6 +17,7 @@ define WHERE_TO_GO
   An article       http://127.0.0.1:$(PORT)/blog/checking-provider-credentials
   Find a provider  http://127.0.0.1:$(PORT)/find-provider?location=77042
   Newsletter       http://127.0.0.1:$(PORT)/newsletter
+  About, Contact   http://127.0.0.1:$(PORT)/about  http://127.0.0.1:$(PORT)/contact
   Admin            http://127.0.0.1:$(PORT)/admin/  (make editor creates an account)
 endef
 export WHERE_TO_GO
@@ -33,13 +34,16 @@ migrate: install
 	$(MANAGE) migrate --noinput -v0
 
 demo: migrate
-	$(MANAGE) import_articles demo/articles --images demo/images
+	$(MANAGE) import_articles demo/articles demo/pages --images demo/images
 	@$(MANAGE) shell -v 0 -c "from ketamine_association.directory.models import Provider as P; raise SystemExit(0 if P.objects.exists() else 3)" \
 	  || $(MANAGE) seed_providers --count 2000 --seed 1
 
+# The task worker (transactional mail: core/mail.py) runs beside the server and stops with it.
 run: demo
-	@echo "Serving on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it). Where to go:"
+	@echo "Serving on http://127.0.0.1:$(PORT)/ with the task worker (Ctrl-C stops both). Where to go:"
 	@echo "$$WHERE_TO_GO"
+	@SITE_URL=$(SITE_URL) $(MANAGE) db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; true' EXIT; trap 'exit 130' INT TERM; \
 	SITE_URL=$(SITE_URL) $(MANAGE) runserver 127.0.0.1:$(PORT)
 
 urls:

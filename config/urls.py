@@ -6,7 +6,10 @@ urlpatterns = [
     path("", include("ketamine_association.articles.urls")),
     path("", include("ketamine_association.directory.urls")),
     path("", include("ketamine_association.newsletter.urls")),
+    path("", include("ketamine_association.association.urls")),
     path("", include("ketamine_association.core.urls")),
+    # Last: any page-shaped path not matched above may be a site page (articles.page_urls).
+    path("", include("ketamine_association.articles.page_urls")),
 ]
 
 handler404 = "ketamine_association.core.views.page_not_found"

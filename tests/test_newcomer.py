@@ -103,7 +103,9 @@ from django.test import Client
 if sys.argv[1] == "setup":
     quiet = {"stdout": io.StringIO(), "stderr": io.StringIO()}
     call_command("migrate", verbosity=0, interactive=False)
-    call_command("import_articles", "demo/articles", "--images", "demo/images", **quiet)
+    call_command(
+        "import_articles", "demo/articles", "demo/pages", "--images", "demo/images", **quiet
+    )
     call_command("seed_providers", "--count", "2000", "--seed", "1", **quiet)
 client = Client()
 out = {}

@@ -41,10 +41,13 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "csp",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "ketamine_association.core",
     "ketamine_association.articles",
     "ketamine_association.directory",
     "ketamine_association.newsletter",
+    "ketamine_association.association",
 ]
 
 MIDDLEWARE = [
@@ -218,6 +221,21 @@ EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", "Ketamine Association <newsletter@ketamineassociation.org>"
 )
+
+# Transactional mail (core/mail.py) goes through the task queue: the database backend, run by
+# `manage.py db_worker`. TASKS_BACKEND names another django-tasks backend (a bigger site's
+# queue; django_tasks.backends.immediate.ImmediateBackend sends in the request, once).
+# A mail the relay does not take is tried again after 1 min, then each wait 4 times longer
+# (at most MAIL_RETRY_MAX_SECONDS), MAIL_RETRY_ATTEMPTS attempts in all: 8 over about 22 h.
+TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+MAIL_RETRY_ATTEMPTS = int(os.environ.get("MAIL_RETRY_ATTEMPTS", "8"))
+MAIL_RETRY_BASE_SECONDS = float(os.environ.get("MAIL_RETRY_BASE_SECONDS", "60"))
+MAIL_RETRY_MAX_SECONDS = float(os.environ.get("MAIL_RETRY_MAX_SECONDS", str(8 * 3600)))
+
+# The contact form (/contact): the staff notice of each message goes to CONTACT_STAFF_EMAIL
+# (Reply-To: the sender); one client address may send CONTACT_RATE_PER_IP messages an hour.
+CONTACT_STAFF_EMAIL = os.environ.get("CONTACT_STAFF_EMAIL", "contact@ketamineassociation.org")
+CONTACT_RATE_PER_IP = int(os.environ.get("CONTACT_RATE_PER_IP", "5"))
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"

@@ -281,11 +281,12 @@ def check_related(ctx: CheckContext) -> Iterator[Finding]:
 @emits(FindingCode.HEADING_MULTIPLE_H1)
 def check_multiple_h1(ctx: CheckContext) -> Iterator[Finding]:
     rendered = ctx.rendered
-    if rendered.h1_count > 1:
+    if rendered.h1_count > ctx.meta.BODY_H1:
         yield ctx.finding(
             FindingCode.HEADING_MULTIPLE_H1,
-            f"the body has {rendered.h1_count} level-1 headings; the page shows only one h1",
-            next((h.line for h in rendered.headings[1:] if h.level == 1), None),
+            f"the body has {rendered.h1_count} level-1 headings; the page shows only one h1"
+            + (" (a page's h1 is its title)" if ctx.meta.BODY_H1 == 0 else ""),
+            [h.line for h in rendered.headings if h.level == 1][ctx.meta.BODY_H1],
         )
 
 
@@ -347,7 +348,7 @@ def check_meta_title(ctx: CheckContext) -> Iterator[Finding]:
 
 @emits(FindingCode.META_DESCRIPTION_LENGTH)
 def check_meta_description(ctx: CheckContext) -> Iterator[Finding]:
-    description, key = ctx.meta.description
+    description, key = ctx.meta.description_of
     if description and not 120 <= len(description) <= 160:
         named = key if key == "metaDescription" else "excerpt (used as description)"
         yield ctx.finding(
@@ -402,11 +403,28 @@ CHECKS: tuple[Check, ...] = (
 )
 
 
+# A site page has no stated figures, images of its own, related articles or publication date.
+PAGE_CHECKS: tuple[Check, ...] = tuple(
+    check
+    for check in CHECKS
+    if check
+    not in (
+        check_stated_wordcount,
+        check_stated_readingtime,
+        check_frontmatter_images,
+        check_related,
+        check_date_order,
+        check_date_future,
+    )
+)
+
+
 def analyse(
     doc: SourceDocument, rendered: RenderedArticle, *, site: SiteKnowledge, today: dt.date
 ) -> list[Finding]:
     ctx = CheckContext(doc, rendered, site, today)
-    return [found for check in CHECKS for found in check(ctx)]
+    checks = PAGE_CHECKS if doc.meta.KIND == "page" else CHECKS
+    return [found for check in checks for found in check(ctx)]
 
 
 def _as_date(value: dt.date | dt.datetime | None) -> dt.date | None:

@@ -9,12 +9,13 @@ class ArticlesConfig(AppConfig):
     def ready(self):
         from ketamine_association.core.sections import (
             register_home_section,
+            register_nav,
             register_not_found_section,
             register_redirect_resolver,
         )
         from ketamine_association.core.sitemaps import register_sitemap
 
-        from . import views
+        from . import selectors, views
         from .sitemaps import ARTICLE_SITEMAPS
 
         for name, section in ARTICLE_SITEMAPS.items():
@@ -24,3 +25,4 @@ class ArticlesConfig(AppConfig):
             template="articles/_not_found_latest.html", context=views.not_found_latest
         )
         register_redirect_resolver(views.old_address_target)
+        register_nav(selectors.page_nav)

@@ -56,7 +56,7 @@ def _paged(base: str, count: int) -> list[str]:
 
 
 def site_paths() -> list[str]:
-    """Every public URL of the blog, in a stable order."""
+    """Every public URL of the blog and the site pages, in a stable order."""
     now = timezone.now()
     published = selectors.article_list_published(now=now)
     paths = ["/", "/robots.txt", "/blog/feed.xml", "/blog/atom.xml"]
@@ -70,6 +70,7 @@ def site_paths() -> list[str]:
     for audience in Audience.values:
         base = f"/blog/audience/{audience}"
         paths += _paged(base, published.filter(audience=audience).count())
+    paths += list(selectors.page_list().values_list("path", flat=True))
     paths.append("/sitemap.xml")
     sections = {name: cls() for name, cls in sitemap_sections().items()}
     paths += sitemap_index_paths(sections) or []

@@ -160,3 +160,49 @@ class ArticleFinding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code}: {self.message}"
+
+
+class Page(models.Model):
+    """One of the association's own pages (about, privacy, membership...): a Markdown file
+    whose frontmatter names its `path`, imported, checked and exported like an article."""
+
+    path = models.CharField(max_length=200, unique=True)
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    meta_title = models.CharField(max_length=300, blank=True)
+    audience = models.CharField(max_length=20, choices=Audience.choices, blank=True)
+    nav = models.JSONField(default=list, blank=True, help_text="header and/or footer")
+    nav_label = models.CharField(max_length=60, blank=True)
+    nav_order = models.PositiveIntegerField(default=100)
+    reviewed_by = models.CharField(max_length=200, blank=True)
+    last_reviewed = models.DateField(null=True, blank=True)
+    updated_at = models.DateTimeField()
+    toc = models.JSONField(default=list, blank=True)
+    body_markdown = models.TextField()
+    body_html = models.TextField()
+    word_count = models.PositiveIntegerField(default=0)
+    findings = models.JSONField(default=list, blank=True, help_text="The gate's findings.")
+    frontmatter_json = models.TextField(default="{}", help_text="The frontmatter as written.")
+    source_lines = models.JSONField(default=dict, blank=True, help_text="Line of each key.")
+    body_line = models.PositiveIntegerField(default=1)
+    source_path = models.CharField(max_length=1000, blank=True, db_index=True)
+    content_hash = models.CharField(max_length=64)
+    imported_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["path"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.path})"
+
+    def get_absolute_url(self) -> str:
+        return self.path
+
+    @property
+    def label(self) -> str:
+        return self.nav_label or self.title
+
+    @property
+    def frontmatter(self) -> dict:
+        return json.loads(self.frontmatter_json)

@@ -17,9 +17,8 @@ from django.utils import timezone
 from .analysis import Finding, analyse, slug_duplicate
 from .choices import FindingCode, Severity
 from .images import ImageStore
-from .models import Article
-from .rendering import render_markdown
-from .services import markdown_files, site_knowledge
+from .models import Article, Page
+from .services import markdown_files, render_document, site_knowledge
 from .source import SourceDocument, SourceInvalid, content_hash, load_source, validate
 
 
@@ -71,6 +70,20 @@ def _stored_documents() -> Iterable[SourceDocument]:
             body_line=body_line,
             content_hash=content_hash(frontmatter, body),
         )
+    pages = Page.objects.values_list(
+        "path", "frontmatter_json", "source_lines", "body_markdown", "body_line", "source_path"
+    )
+    for path, frontmatter_json, lines, body, body_line, source_path in pages.iterator():
+        frontmatter = json.loads(frontmatter_json)
+        yield SourceDocument(
+            path=source_path or path,
+            meta=validate(frontmatter, lines or {}, default_slug=""),
+            frontmatter=frontmatter,
+            key_lines=lines or {},
+            body=body,
+            body_line=body_line,
+            content_hash=content_hash(frontmatter, body),
+        )
 
 
 def content_check(
@@ -90,6 +103,7 @@ def content_check(
     claims: dict[str, list[Path]] = defaultdict(list)
     slugs: set[str] = set()
     categories: set[str] = set()
+    pages: set[str] = set()
     for path in files:
         try:
             doc = load_source(path)
@@ -101,13 +115,16 @@ def content_check(
             continue
         valid.append(path)
         claims[doc.meta.slug].append(path)
-        slugs.add(doc.meta.slug)
-        categories.add(doc.meta.category)
-    site = site_knowledge(images=images, slugs=slugs, categories=categories)
+        if doc.meta.KIND == "page":
+            pages.add(doc.meta.path)
+        else:
+            slugs.add(doc.meta.slug)
+            categories.add(doc.meta.category)
+    site = site_knowledge(images=images, slugs=slugs, categories=categories, pages=pages)
 
     def check(doc: SourceDocument) -> None:
         report.checked += 1
-        rendered = render_markdown(doc.body, first_line=doc.body_line)
+        rendered = render_document(doc)
         report.findings.extend(analyse(doc, rendered, site=site, today=today))
         owners = claims.get(doc.meta.slug, [])
         if len(owners) > 1 and Path(doc.path) != owners[0]:

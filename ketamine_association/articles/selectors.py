@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.cache import cache
 from django.db.models import Count, F, Q, QuerySet
+from django.urls import reverse
+
+from ketamine_association.core.content import content_version
 
 from .categories import Category, category_code_for_slug
-from .models import Article, Redirect, Tag
+from .models import Article, Page, Redirect, Tag
 
 CARD_FIELDS = (
     "slug",
@@ -124,3 +128,28 @@ def redirect_target(*, path: str, now: dt.datetime) -> str | None:
         .first()
     )
     return found.article.get_absolute_url() if found else None
+
+
+def page_list() -> QuerySet[Page]:
+    return Page.objects.only("path", "updated_at").order_by("path")
+
+
+def page_get(*, path: str) -> Page | None:
+    return Page.objects.filter(path=path).defer("body_markdown", "frontmatter_json").first()
+
+
+def page_nav() -> dict[str, list[tuple[int, str, str]]]:
+    """(order, label, path) of the site pages placed in the header and in the footer, plus
+    the blog's own header link; read once per content version (the nav is on every page)."""
+
+    def compute():
+        rows = Page.objects.values_list("nav", "nav_order", "nav_label", "title", "path")
+        places: dict[str, list[tuple[int, str, str]]] = {
+            "header": [(10, "Learn", reverse("articles:index"))]
+        }
+        for nav, order, label, title, path in rows:
+            for place in nav:
+                places.setdefault(place, []).append((order, label or title, path))
+        return places
+
+    return cache.get_or_set(f"page-nav:{content_version()}", compute, 3600)

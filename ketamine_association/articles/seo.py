@@ -7,7 +7,7 @@ from django.conf import settings
 from ketamine_association.core.seo import absolute
 
 from .categories import Category
-from .models import Article
+from .models import Article, Page
 
 
 def article_head(*, article: Article, image_url: str) -> dict:
@@ -88,6 +88,39 @@ def article_jsonld(*, article: Article, head: dict) -> list[dict]:
             }
         )
     return blocks
+
+
+def page_jsonld(*, page: Page) -> list[dict]:
+    """A site page as schema.org sees it: a WebPage (a MedicalWebPage when it is written for
+    patients, with its reviewer when one is named), and its breadcrumb."""
+    url = absolute(page.path)
+    data: dict = {
+        "@context": "https://schema.org",
+        "@type": "MedicalWebPage" if page.audience == "patients" else "WebPage",
+        "name": page.title,
+        "description": page.description,
+        "url": url,
+        "dateModified": page.updated_at.date().isoformat(),
+        "inLanguage": "en",
+        "publisher": {
+            "@type": "Organization",
+            "name": settings.SITE_NAME,
+            "url": settings.SITE_URL + "/",
+        },
+    }
+    if page.reviewed_by:
+        data["reviewedBy"] = {"@type": "Person", "name": page.reviewed_by}
+    if page.last_reviewed:
+        data["lastReviewed"] = page.last_reviewed.isoformat()
+    crumbs = [_crumb(1, "Home", absolute("/"))]
+    prefix = ""
+    parts = page.path.strip("/").split("/")
+    for depth, part in enumerate(parts[:-1], start=2):  # /membership/practitioners
+        prefix += f"/{part}"
+        crumbs.append(_crumb(depth, part.replace("-", " ").capitalize(), absolute(prefix)))
+    crumbs.append(_crumb(len(parts) + 1, page.title, url))
+    breadcrumbs = {"@context": "https://schema.org", "@type": "BreadcrumbList"}
+    return [data, {**breadcrumbs, "itemListElement": crumbs}]
 
 
 def _crumb(position: int, name: str, url: str) -> dict:

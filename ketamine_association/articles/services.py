@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 
 from django.conf import settings
@@ -17,10 +18,11 @@ from django.utils.text import slugify
 
 from ketamine_association.core.content import content_version_bump
 from ketamine_association.core.reports import ImportReport, Outcome
+from ketamine_association.core.sections import slot_tokens
 
 from .analysis import Finding, SiteKnowledge, analyse, slug_duplicate
 from .images import ImageStore
-from .models import Article, ArticleFinding, Redirect, Tag
+from .models import Article, ArticleFinding, Page, Redirect, Tag
 from .rendering import RenderedArticle, render_markdown
 from .search import search_index_article
 from .source import (
@@ -33,10 +35,12 @@ from .source import (
 )
 
 logger = logging.getLogger(__name__)
+# The URL name of the site-page view: the last pattern, which any page-shaped path matches.
+SITE_PAGE_URL_NAME = "site_page"
 
 _SLUG_LINE_RE = re.compile(r"^slug:\s*[\"']?([^\"'\n]+?)[\"']?\s*$", re.MULTILINE)
+_PATH_LINE_RE = re.compile(r"^path:\s*[\"']?([^\"'\n]+?)[\"']?\s*$", re.MULTILINE)
 _CATEGORY_LINE_RE = re.compile(r"^category:\s*[\"']?([^\"'\n]+?)[\"']?\s*$", re.MULTILINE)
-
 
 
 def import_summary(report: ImportReport) -> dict:
@@ -73,44 +77,56 @@ def markdown_files(paths: Iterable[Path]) -> list[Path]:
     return files
 
 
-def path_served(path: str) -> bool:
-    try:
-        resolve(path)
-    except Resolver404:
-        return False
-    return True
-
-
-def _scan(path: Path) -> tuple[str | None, str | None]:
-    """A cheap look at a file's slug and category, so links between files of a batch resolve.
-    Without `slug:` the slug is the file name's, as the import and the gate both take it."""
+def _scan(path: Path) -> tuple[str | None, str | None, str | None]:
+    """A cheap look at a file's slug, category and page path, so links between files of a
+    batch resolve. Without `slug:` the slug is the file name's, as the import and the gate
+    both take it; a file with `path:` is a page."""
     try:
         with path.open("rb") as handle:
             head = handle.read(8192).decode("utf-8", "replace").split("\n---", 1)[0]
     except OSError:
-        return None, None
+        return None, None, None
+    page = _PATH_LINE_RE.search(head)
+    if page:
+        return None, None, page.group(1).strip().rstrip("/") or "/"
     slug = _SLUG_LINE_RE.search(head)
     category = _CATEGORY_LINE_RE.search(head)
     return (
         slug.group(1).strip() if slug else default_slug_for(path),
         category.group(1).strip() if category else None,
+        None,
     )
 
 
-def site_knowledge(*, images: ImageStore, slugs: set[str], categories: set[str]) -> SiteKnowledge:
-    """What the site serves: the articles and categories stored, plus those being checked."""
+def site_knowledge(
+    *, images: ImageStore, slugs: set[str], categories: set[str], pages: set[str] = frozenset()
+) -> SiteKnowledge:
+    """What the site serves: the articles, categories and pages stored, plus those being
+    checked."""
     try:
         stored = list(Article.objects.values_list("slug", "category"))
+        stored_pages = set(Page.objects.values_list("path", flat=True))
     except DatabaseError:  # checking files needs no database; links then resolve in the batch
         logger.warning("the database is not ready; links are checked against the files alone")
-        stored = []
+        stored, stored_pages = [], set()
+    known_pages = stored_pages | set(pages)
     return SiteKnowledge(
         slugs={slug for slug, _ in stored} | slugs,
         categories={category for _, category in stored} | categories,
         image_problem=images.problem,
         image_alternative=images.alternative,
-        path_served=path_served,
+        path_served=functools.partial(path_served, pages=known_pages),
     )
+
+
+def path_served(path: str, *, pages: Collection[str]) -> bool:
+    """Whether a link to `path` finds a page: a view of the site's URLconf, or one of the
+    site `pages` (those stored and those of the batch being imported or checked)."""
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return False
+    return match.url_name != SITE_PAGE_URL_NAME or (path.rstrip("/") or "/") in pages
 
 
 def _aware(value: dt.date | dt.datetime | None) -> dt.datetime | None:
@@ -124,7 +140,7 @@ def _aware(value: dt.date | dt.datetime | None) -> dt.datetime | None:
 def seo_fields(doc: SourceDocument) -> dict:
     """The head of the page, with every missing field derived from the core ones."""
     meta = doc.meta
-    description, _ = meta.description
+    description, _ = meta.description_of
     schema_type = meta.schema_block.type if meta.schema_block else None
     return {
         "title": meta.meta_title or f"{meta.title} | {settings.SITE_NAME}",
@@ -149,8 +165,9 @@ def article_import_paths(
     batch = [_scan(p) for p in files]
     site = site_knowledge(
         images=images,
-        slugs={slug for slug, _ in batch if slug},
-        categories={category for _, category in batch if category},
+        slugs={slug for slug, _, _ in batch if slug},
+        categories={category for _, category, _ in batch if category},
+        pages={page for _, _, page in batch if page},
     )
     claimed: dict[str, str] = {}
     report = ImportReport()
@@ -177,6 +194,8 @@ def article_import(
         error = SourceError(None, None, f"cannot read the file: {type(exc).__name__}: {exc}")
         return Outcome(str(path), "failed", errors=(error,))
     slug = doc.meta.slug
+    if doc.meta.KIND == "page":
+        return page_import(doc=doc, images=images, site=site, claimed=claimed)
     if slug in claimed:
         finding = slug_duplicate(doc, owner=claimed[slug])
         error = SourceError("slug", finding.line, finding.message)
@@ -193,7 +212,7 @@ def article_import(
             )
         if existing is not None and existing.content_hash == doc.content_hash:
             return Outcome(str(path), "unchanged", slug, findings=_stored(existing, doc))
-        rendered = render_markdown(doc.body, first_line=doc.body_line)
+        rendered = render_document(doc)
         findings = analyse(doc, rendered, site=site, today=timezone.now().date())
         for url in (doc.meta.featured_image, doc.meta.og_image, *(i.src for i in rendered.images)):
             if url:
@@ -207,6 +226,85 @@ def article_import(
         )
     status = "updated" if existing is not None else "imported"
     return Outcome(str(path), status, slug, findings=tuple(findings))
+
+
+def render_document(doc: SourceDocument) -> RenderedArticle:
+    """The render step for a file of either kind: a page's slot lines become their tokens
+    (core.sections), filled with live data when the page is served."""
+    body = slot_tokens(doc.body) if doc.meta.KIND == "page" else doc.body
+    return render_markdown(body, first_line=doc.body_line)
+
+
+def page_import(
+    *, doc: SourceDocument, images: ImageStore, site: SiteKnowledge, claimed: dict[str, str]
+) -> Outcome:
+    """The store step for a site page: the same read, validate, render and analyse as an
+    article (article_import calls this once the file says it is a page)."""
+    path = doc.meta.path
+    if path in claimed:
+        finding = slug_duplicate(doc, owner=claimed[path])
+        error = SourceError("path", finding.line, finding.message)
+        return Outcome(doc.path, "failed", path, errors=(error,), findings=(finding,))
+    claimed[path] = doc.path
+    try:
+        existing = Page.objects.filter(path=path).only("id", "content_hash", "findings").first()
+        if existing is not None and existing.content_hash == doc.content_hash:
+            stored = tuple(Finding(**f, file=doc.path, slug=path) for f in existing.findings)
+            return Outcome(doc.path, "unchanged", path, findings=stored)
+        rendered = render_document(doc)
+        findings = analyse(doc, rendered, site=site, today=timezone.now().date())
+        for image in rendered.images:
+            images.publish(image.src)
+        with transaction.atomic():
+            _store_page(doc, rendered, findings, existing=existing)
+    except Exception as exc:  # one broken file must never stop the batch
+        logger.exception("import of %s failed", doc.path)
+        error = SourceError(None, None, f"import failed: {exc}")
+        return Outcome(doc.path, "failed", path, errors=(error,))
+    status = "updated" if existing is not None else "imported"
+    return Outcome(doc.path, status, path, findings=tuple(findings))
+
+
+def _store_page(
+    doc: SourceDocument, rendered: RenderedArticle, findings: list[Finding], *, existing
+) -> None:
+    meta = doc.meta
+    values = {
+        "path": meta.path,
+        "title": meta.title,
+        "description": meta.description,
+        "meta_title": meta.meta_title or "",
+        "audience": meta.audience or "",
+        "nav": meta.nav,
+        "nav_label": meta.nav_label or "",
+        "nav_order": meta.nav_order,
+        "reviewed_by": meta.reviewed_by or "",
+        "last_reviewed": meta.last_reviewed,
+        "updated_at": _aware(meta.updated_at) or timezone.now(),
+        "toc": [{"id": h.id, "text": h.text} for h in rendered.toc],
+        "body_markdown": doc.body,
+        "body_html": rendered.html,
+        "word_count": rendered.word_count,
+        "findings": [
+            {
+                "code": str(f.code),
+                "severity": str(f.severity),
+                "message": f.message,
+                "line": f.line,
+                "suggestion": f.suggestion,
+            }
+            for f in findings
+        ],
+        "frontmatter_json": json.dumps(doc.frontmatter, ensure_ascii=False),
+        "source_lines": doc.key_lines,
+        "body_line": doc.body_line,
+        "source_path": _source_key(Path(doc.path)),
+        "content_hash": doc.content_hash,
+    }
+    if existing is not None:
+        Page.objects.filter(id=existing.id).update(modified_at=timezone.now(), **values)
+    else:
+        Page.objects.create(**values)
 
 
 def _stored(article: Article, doc: SourceDocument) -> tuple[Finding, ...]:
@@ -340,13 +438,22 @@ def _store_redirects(article: Article, paths: list[str], *, is_new: bool) -> Non
 
 
 def article_export(*, directory: Path) -> list[Path]:
-    """Write every article back as Markdown with its frontmatter exactly as imported."""
+    """Write every article and site page back as Markdown with its frontmatter exactly as
+    imported: articles as <slug>.md, pages under pages/ as their path with dashes
+    (/membership/practitioners -> pages/membership-practitioners.md)."""
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for slug, frontmatter, body in Article.objects.values_list(
-        "slug", "frontmatter_json", "body_markdown"
-    ).iterator():
-        target = directory / f"{slug}.md"
-        target.write_text(source_text(json.loads(frontmatter), body), encoding="utf-8")
-        written.append(target)
+    rows = Article.objects.values_list("slug", "frontmatter_json", "body_markdown")
+    pages = Page.objects.values_list("path", "frontmatter_json", "body_markdown")
+    for name, frontmatter, body in rows.iterator():
+        written.append(_export_file(directory / f"{name}.md", frontmatter, body))
+    for path, frontmatter, body in pages.iterator():
+        name = path.strip("/").replace("/", "-")
+        written.append(_export_file(directory / "pages" / f"{name}.md", frontmatter, body))
     return written
+
+
+def _export_file(target: Path, frontmatter: str, body: str) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(source_text(json.loads(frontmatter), body), encoding="utf-8")
+    return target

@@ -51,10 +51,24 @@ class PageSitemap(SiteSitemap):
         return item
 
 
+class SitePageSitemap(SiteSitemap):
+    """The association's own pages (about, privacy, membership...)."""
+
+    changefreq = "monthly"
+    priority = 0.5
+
+    def items(self):
+        return selectors.page_list()
+
+    def lastmod(self, item):
+        return item.updated_at
+
+
 # The blog's sections of /sitemap.xml, registered with core in ArticlesConfig.ready().
 ARTICLE_SITEMAPS = {
     "pages": PageSitemap,
     "articles": ArticleSitemap,
     "categories": CategorySitemap,
     "tags": TagSitemap,
+    "site-pages": SitePageSitemap,
 }

@@ -12,7 +12,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -73,6 +73,8 @@ class ArticleSource(BaseModel):
     """The frontmatter schema: the single definition of what an article file may say."""
 
     model_config = ConfigDict(extra="allow", populate_by_name=True, str_strip_whitespace=True)
+    KIND: ClassVar[str] = "article"
+    BODY_H1: ClassVar[int] = 1  # the body's own h1 is the page's h1
 
     title: str = Field(min_length=1, max_length=300)
     slug: str = Field(min_length=1, max_length=200)
@@ -101,7 +103,7 @@ class ArticleSource(BaseModel):
     redirect_from: list[str] = Field(default_factory=list, alias="redirectFrom")
 
     @property
-    def description(self) -> tuple[str, str]:
+    def description_of(self) -> tuple[str, str]:
         """The page's description and the key it comes from: `metaDescription`, or the
         excerpt standing in for it. The head stores it and the gate measures it."""
         if self.meta_description:
@@ -155,12 +157,79 @@ class ArticleSource(BaseModel):
         return dict(self.model_extra or {})
 
 
+NAV_PLACES = ("header", "footer")
+PAGE_PATH_RE = re.compile(r"^/[a-z0-9]+(?:-[a-z0-9]+)*(?:/[a-z0-9]+(?:-[a-z0-9]+)*)*$")
+
+
+class PageSource(BaseModel):
+    """The frontmatter of a site page (about, privacy, membership...): a file whose
+    frontmatter names a `path`. Pages go through the same pipeline as articles (read, split,
+    validate, render, check, store, export) and live at their own paths, not under /blog/."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True, str_strip_whitespace=True)
+    KIND: ClassVar[str] = "page"
+    BODY_H1: ClassVar[int] = 0  # the title is the page's h1; the body starts below it
+
+    title: str = Field(min_length=1, max_length=300)
+    path: str = Field(min_length=2, max_length=200)
+    description: str = Field(default="", max_length=1000)
+    updated_at: dt.date | dt.datetime | None = Field(default=None, alias="updatedAt")
+    meta_title: str | None = Field(default=None, alias="metaTitle", max_length=300)
+    nav: list[Literal["header", "footer"]] = Field(default_factory=list)
+    nav_label: str | None = Field(default=None, alias="navLabel", max_length=60)
+    nav_order: int = Field(default=100, alias="navOrder", ge=0, le=10_000)
+    audience: Literal["patients", "practitioners"] | None = None
+    reviewed_by: str | None = Field(default=None, alias="reviewedBy", max_length=200)
+    last_reviewed: dt.date | None = Field(default=None, alias="lastReviewed")
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        if value != "/" and value.endswith("/"):
+            value = value.rstrip("/")
+        if not PAGE_PATH_RE.match(value):
+            raise ValueError(
+                "a page path is like /about or /membership/practitioners: lower-case words "
+                "and hyphens between slashes"
+            )
+        if value == "/blog" or value.startswith("/blog/"):
+            raise ValueError("/blog/... belongs to the articles; a page lives at its own path")
+        return value
+
+    @field_validator("nav", mode="before")
+    @classmethod
+    def _nav(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @property
+    def slug(self) -> str:
+        """What a finding names the page by: its path."""
+        return self.path
+
+    @property
+    def related_articles(self) -> list[str]:
+        return []
+
+    @property
+    def unknown_keys(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+    @property
+    def description_of(self) -> tuple[str, str]:
+        return self.description, "description"
+
+
+def schema_for(frontmatter: dict) -> type[ArticleSource] | type[PageSource]:
+    """A file whose frontmatter names a `path` is a page; every other file is an article."""
+    return PageSource if "path" in frontmatter else ArticleSource
+
+
 @dataclass(frozen=True)
 class SourceDocument:
     """A validated article file: the parsed frontmatter exactly as written, and the body."""
 
     path: str
-    meta: ArticleSource
+    meta: ArticleSource | PageSource
     frontmatter: dict[str, Any]
     key_lines: dict[str, int]
     body: str
@@ -331,11 +400,17 @@ def content_hash(frontmatter: dict, body: str) -> str:
     return hashlib.sha256(f"{canonical}\n\0{body.rstrip()}".encode()).hexdigest()
 
 
-def validate(frontmatter: dict, key_lines: dict[str, int], *, default_slug: str) -> ArticleSource:
+def validate(
+    frontmatter: dict, key_lines: dict[str, int], *, default_slug: str
+) -> ArticleSource | PageSource:
+    """The frontmatter against its kind's schema (schema_for). An article without `slug:`
+    takes the file name's; every problem names its field and line."""
+    schema = schema_for(frontmatter)
     data = dict(frontmatter)
-    data.setdefault("slug", default_slug)
+    if schema is ArticleSource:
+        data.setdefault("slug", default_slug)
     try:
-        return ArticleSource.model_validate(data)
+        return schema.model_validate(data)
     except ValidationError as exc:
         errors = []
         for err in exc.errors():

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_safe
 from ketamine_association.core.files import SVG_CSP, file_response
 from ketamine_association.core.pagecache import publicly_cacheable
 from ketamine_association.core.pagination import page_links
+from ketamine_association.core.sections import fill_slots
 from ketamine_association.core.seo import absolute
 
 from . import selectors
@@ -23,7 +24,7 @@ from .categories import Category
 from .choices import Audience
 from .images import ImageStore
 from .search import article_search
-from .seo import article_head, article_jsonld
+from .seo import article_head, article_jsonld, page_jsonld
 
 PLACEHOLDER_IMAGE = "/static/img/article-placeholder.svg"
 PAGE_SIZE = 12
@@ -66,12 +67,33 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     body = render_to_string("articles/detail.html", context, request=request)
     if preview:
         return HttpResponse(body)
-    # Stored whole by the WSGI page cache (core/pagecache.py), the one page cache; the
-    # validators let a browser revalidate with 304 (ConditionalGetMiddleware).
+    return _public_page(body, modified=article.modified_at)
+
+
+def _public_page(body: str, *, modified) -> HttpResponse:
+    """A page the same for every visitor: stored whole by the WSGI page cache
+    (core/pagecache.py), the one page cache; the validators let a browser revalidate with
+    304 (ConditionalGetMiddleware)."""
     response = HttpResponse(body, content_type="text/html; charset=utf-8")
     response["ETag"] = f'"{hashlib.md5(body.encode(), usedforsecurity=False).hexdigest()}"'
-    response["Last-Modified"] = http_date(article.modified_at.timestamp())
+    response["Last-Modified"] = http_date(modified.timestamp())
     return publicly_cacheable(response)
+
+
+@require_safe
+def site_page(request: HttpRequest, path: str) -> HttpResponse:
+    """One of the association's pages (about, privacy, membership...), at its own path."""
+    page = selectors.page_get(path=f"/{path}")
+    if page is None:
+        raise Http404("No page with this address.")
+    context = {
+        "page": page,
+        "body_html": fill_slots(page.body_html, request),
+        "canonical": absolute(page.path),
+        "jsonld": page_jsonld(page=page),
+    }
+    body = render_to_string("articles/page.html", context, request=request)
+    return _public_page(body, modified=page.modified_at)
 
 
 def page_url(base: str, number: int) -> str:

@@ -5,8 +5,11 @@ an app."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from django.http import HttpRequest
 
 
 @dataclass(frozen=True)
@@ -67,3 +70,63 @@ def redirect_for(path: str) -> str | None:
         if target:
             return target
     return None
+
+
+# Slots: a place in a content page (a Markdown file) where an app's live data goes. The
+# editor writes a line `<!-- name -->`; the page import turns a registered name into a token
+# the sanitizer keeps, and the page view fills it with `render(request)` (HTML the app's own
+# template made). An unregistered name stays a comment, which the sanitizer drops.
+SLOT_MARK_RE = re.compile(r"^<!--[ \t]*([a-z][a-z0-9-]*)[ \t]*-->[ \t]*$", re.M)
+_SLOT_TOKEN_RE = re.compile(r"<p>\[\[slot:([a-z][a-z0-9-]*)\]\]</p>")
+_SLOTS: dict[str, Callable[[HttpRequest], str]] = {}
+
+
+def register_slot(name: str, render: Callable[[HttpRequest], str]) -> None:
+    _SLOTS[name] = render
+
+
+def slot_tokens(markdown: str) -> str:
+    """The body with each registered slot's line replaced by its token paragraph."""
+
+    def token(match: re.Match) -> str:
+        name = match.group(1)
+        return f"[[slot:{name}]]" if name in _SLOTS else match.group(0)
+
+    return SLOT_MARK_RE.sub(token, markdown)
+
+
+def fill_slots(html: str, request: HttpRequest) -> str:
+    """The stored page HTML with every slot token replaced by what its app renders now."""
+
+    def fill(match: re.Match) -> str:
+        render = _SLOTS.get(match.group(1))
+        return render(request) if render is not None else ""
+
+    return _SLOT_TOKEN_RE.sub(fill, html)
+
+
+# Navigation: apps register a function returning their links for the header and the footer
+# as {"header": [(order, label, path), ...], "footer": [...]}; core's context processor
+# merges them in order for every page (core/templates/core/base.html).
+_NAV: list[Callable[[], dict[str, list[tuple[int, str, str]]]]] = []
+
+
+def register_nav(links: Callable[[], dict[str, list[tuple[int, str, str]]]]) -> None:
+    _add(_NAV, links)
+
+
+def site_nav() -> dict[str, list[tuple[str, str]]]:
+    """(label, path) for the header and the footer, by order then label; a source that fails
+    is left out, so a page still renders when the database is unwell."""
+    places: dict[str, list[tuple[int, str, str]]] = {"header": [], "footer": []}
+    for links in _NAV:
+        try:
+            found = links()
+        except Exception:  # noqa: S112 - the page is still useful without these links
+            continue
+        for place, entries in found.items():
+            places.setdefault(place, []).extend(entries)
+    return {
+        place: [(label, path) for _, label, path in sorted(entries)]
+        for place, entries in places.items()
+    }

@@ -6,6 +6,7 @@ class DirectoryConfig(AppConfig):
     label = "directory"
 
     def ready(self):
+        from ketamine_association.core.sections import register_nav
         from ketamine_association.core.sitemaps import register_sitemap
         from ketamine_association.core.warmup import register_warmup
 
@@ -14,6 +15,13 @@ class DirectoryConfig(AppConfig):
 
         for name, section in DIRECTORY_SITEMAPS.items():
             register_sitemap(name, section)
+        register_nav(nav_links)
 
         # The offline ZIP index takes seconds to build under load: a worker builds it at start.
         register_warmup(zip_index)
+
+
+def nav_links() -> dict[str, list[tuple[int, str, str]]]:
+    from django.urls import reverse
+
+    return {"header": [(20, "Find a Provider", reverse("directory:find-provider"))]}

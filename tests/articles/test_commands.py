@@ -92,6 +92,6 @@ def test_export_command_writes_markdown(tmp_path, images, capsys):
     call_command("import_articles", str(tmp_path / "in"), "--json")
     capsys.readouterr()
     call_command("export_articles", str(tmp_path / "out"))
-    assert "1 articles written" in capsys.readouterr().out
+    assert "1 file(s) written" in capsys.readouterr().out
     text = (tmp_path / "out" / "export-me.md").read_text()
     assert text.startswith("---\ntitle: Understanding Your Options\n")

@@ -81,7 +81,7 @@ CASES = {
         add_body(BASE, "[Jump](#nowhere-at-all)"),
         add_body(BASE, "[Jump](#questions-to-ask)"),
     ),
-    "internal-link-dead": (add_body(BASE, "[Contact](/contact)"), add_body(BASE, "[Blog](/blog)")),
+    "internal-link-dead": (add_body(BASE, "[Press](/press-kit)"), add_body(BASE, "[Blog](/blog)")),
     "image-missing": (
         add_body(BASE, "![A diagram](/images/articles/absent.svg)"),
         add_body(BASE, "![A diagram](/images/articles/diagram.svg)"),
@@ -232,10 +232,24 @@ def test_category_links_follow_the_categories_that_exist(tmp_path, store):
     )
 
 
-def test_page_that_comes_to_exist_stops_being_reported(tmp_path, store, settings):
-    text = add_body(BASE, "[Contact us](/contact)")
+PRESS_PAGE = """---
+title: "Press kit"
+path: "/press-kit"
+description: "Logos, facts and contacts for journalists writing about the association and about ketamine-assisted treatment in the United States."
+---
+
+Write to us for interviews.
+"""
+
+
+def test_page_that_comes_to_exist_stops_being_reported(tmp_path, store, images):
+    """A page-shaped path is served only when a site page has it: in the batch, or stored."""
+    text = add_body(BASE, "[Press](/press-kit)")
     assert "internal-link-dead" in codes(check(tmp_path / "before", store, text))
-    settings.ROOT_URLCONF = "tests.articles.urls_with_contact"
+    # checked beside the page's file: the batch serves it
+    assert "internal-link-dead" not in codes(check(tmp_path / "beside", store, text, PRESS_PAGE))
+    # imported: the site serves it
+    article_import_paths(paths=[write(tmp_path / "press.md", PRESS_PAGE)], images=images)
     assert "internal-link-dead" not in codes(check(tmp_path / "after", store, text))
 
 

@@ -15,12 +15,15 @@ from django.test import Client
 from ketamine_association.articles.images import ImageStore
 from ketamine_association.articles.models import Article, Redirect
 from ketamine_association.articles.services import article_import_paths
+from ketamine_association.association.models import ContactMessage
+from ketamine_association.core.mail import send_transactional
 from ketamine_association.directory.models import Provider
 from ketamine_association.newsletter import tokens
 from ketamine_association.newsletter.choices import SubscriberStatus
 from ketamine_association.newsletter.models import Delivery, Subscriber
 from tests.articles.factories import article_text, write
 from tests.directory.factories import make_provider
+from tests.mailqueue import deliver_queued_mail
 from tests.newsletter.factories import campaign, subscriber
 
 PASSWORD = "a long passphrase for tests"
@@ -54,8 +57,20 @@ class SiteContent:
         self.preferences = recipient_link(tokens.PREFERENCES, self.confirmed)
 
 
+# A site page (about, privacy...) two levels deep, of our own writing.
+PROBE_PAGE = """---
+title: "Probe page"
+path: "/probe/page"
+description: "A site page the security tests request, with a description long enough to be a real one and short enough for a search result to show."
+nav: ["footer"]
+---
+
+A page for the tests.
+"""
+
+
 def build_site(tmp_path: Path, settings) -> SiteContent:
-    """Two articles (one image served), a provider with a photo, a pending and a confirmed
+    """Two articles (one image served), a site page, a provider with a photo, a pending and a confirmed
     subscriber. `settings` is pytest-django's fixture: the served folders go under tmp_path."""
     settings.ARTICLE_IMAGES_ROOT = tmp_path / "served-images"
     settings.PROVIDER_PHOTOS_ROOT = tmp_path / "photos"
@@ -76,6 +91,7 @@ def build_site(tmp_path: Path, settings) -> SiteContent:
         .replace('audience: "patients"', 'audience: "practitioners"')
         .replace('"2026-02-03"', '"2026-01-20"'),
     )
+    write(sources / "probe-page.md", PROBE_PAGE)
     images = ImageStore(source=sources / "images", root=settings.ARTICLE_IMAGES_ROOT)
     report = article_import_paths(paths=[sources], images=images)
     assert not report.failed, [(o.source, o.errors) for o in report.failed]
@@ -108,6 +124,9 @@ def one_of_every_admin_model(site: SiteContent):
         campaign=campaign(subject="Private campaign subject"), subscriber=site.confirmed
     )
     Group.objects.create(name="Editors")
+    ContactMessage.objects.create(
+        name="Private Sender", email="sender@example.org", topic="general", message="Private."
+    )
     Redirect.objects.get_or_create(
         old_path="/blog/an-old-address",
         defaults={"article": Article.objects.first(), "source": Redirect.Source.FRONTMATTER},
@@ -121,6 +140,10 @@ def one_of_every_admin_model(site: SiteContent):
         AccessFailureLog.objects.get_or_create(
             username="someone-else", ip_address="203.0.113.9", path_info="/admin/login/"
         )
+    # The task queue's results (django-tasks-db's admin): a mail queued and delivered at once,
+    # so no later GET of the test finds a task to run.
+    send_transactional(to="queued@example.org", subject="Queued", text="A queued mail.")
+    deliver_queued_mail()
     missing = [
         model._meta.label for model in admin.site._registry if not model._default_manager.exists()
     ]

@@ -33,10 +33,18 @@ PAGES = {
     "unsubscribe": lambda site: site.unsubscribe,
     "preferences": lambda site: site.preferences,
     "admin-login": lambda site: "/admin/login/",
+    "contact": lambda site: "/contact",
 }
 # The pages known to hold a POST form today. A form added to any page above is tested
 # without a change here; this list only guards against a parser that finds nothing.
-KNOWN_POST_FORMS = {"newsletter", "confirm", "unsubscribe", "preferences", "admin-login"}
+KNOWN_POST_FORMS = {
+    "newsletter",
+    "confirm",
+    "unsubscribe",
+    "preferences",
+    "admin-login",
+    "contact",
+}
 # RFC 8058 one-click unsubscribe: the only view that may accept a POST without a token.
 EXEMPT = {"newsletter:unsubscribe"}
 TOKEN = "csrfmiddlewaretoken"

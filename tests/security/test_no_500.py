@@ -94,6 +94,9 @@ EXPECTED_ROUTES = {
     "newsletter/confirm/<str:token>",
     "newsletter/unsubscribe/<str:token>",
     "newsletter/preferences/<str:token>",
+    "<pagepath:path>",
+    "contact",
+    "contact/sent",
 }
 
 # The GET parameters each view reads, by the view's dotted name (a view not listed reads
@@ -119,12 +122,15 @@ QUERY_PARAMETERS: dict[str, set[str]] = {
         "page",
     },
     "ketamine_association.directory.views.city_page": {"page"},
+    "ketamine_association.association.views.contact": {"topic", "article"},
 }
 
 # Values a parameter is meant to take, mixed into the fuzz so a hostile value meets a
 # working search (a real location with a huge page, a real query with a NUL category...).
 GOOD_VALUES: dict[str, list[str]] = {
     "page": ["1", "2", "3"],
+    "topic": ["correction", "general", "media", "membership", "website"],
+    "article": ["building-a-support-plan", "no-such-article"],
     "p": ["1", "2"],
     "q": ["ketamine", "what does an infusion feel like", "support plan", "PHQ-9"],
     "category": ["PATIENT_EDUCATION", "CLINICAL_RESEARCH"],
@@ -358,6 +364,8 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 # Real URLs beside the sitemap's (and the newsletter links, made with the subscribers).
 SEED_URLS = [
     "/healthz",
+    "/contact",
+    "/contact/sent",
     "/blog/page/2",
     "/blog/feed.xml",
     "/blog/atom.xml",
@@ -414,7 +422,9 @@ def _build_site(root: Path) -> Site:
     generated = root / "articles"
     _generated_articles(generated)
     store = ImageStore(source=DEMO / "images", root=root / "images")
-    report = article_import_paths(paths=[DEMO / "articles", generated], images=store)
+    report = article_import_paths(
+        paths=[DEMO / "articles", DEMO / "pages", generated], images=store
+    )
     assert not [o for o in report.outcomes if o.status == "failed"], report.outcomes
 
     (root / "photos").mkdir()
@@ -467,7 +477,8 @@ def _route_regex(route: str) -> str:
     pieces, last = [], 0
     for m in _PARAMETER.finditer(route):
         pieces.append(re.escape(route[last : m.start()]))
-        pieces.append(f"(?P<{m['name']}>{'.+' if m['type'] == 'path' else '[^/]+'})")
+        wide = m["type"] in ("path", "pagepath")  # converters that match across slashes
+        pieces.append(f"(?P<{m['name']}>{'.+' if wide else '[^/]+'})")
         last = m.end()
     pieces.append(re.escape(route[last:]))
     return "".join(pieces)

@@ -68,6 +68,7 @@ def public_values(site: SiteContent) -> dict[str, dict[str, list[str]]]:
         "newsletter/confirm/<str:token>": {"token": [token["confirm"]]},
         "newsletter/unsubscribe/<str:token>": {"token": [token["unsubscribe"]]},
         "newsletter/preferences/<str:token>": {"token": [token["preferences"]]},
+        "<pagepath:path>": {"path": ["probe/page"]},
     }
 
 

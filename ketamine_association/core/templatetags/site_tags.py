@@ -15,3 +15,9 @@ def jsonld(value) -> str:
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     text = text.translate(_JSON_ESCAPES).replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
     return mark_safe(text)  # noqa: S308 - every character that could close the block is escaped
+
+
+@register.filter
+def within(path: str, section: str) -> bool:
+    """Whether `path` is the `section` page or below it: /blog/x is within /blog."""
+    return path == section or (section != "/" and path.startswith(section.rstrip("/") + "/"))

@@ -6,7 +6,10 @@ from ketamine_association.articles.services import article_export
 
 
 class Command(BaseCommand):
-    help = "Write every article back as Markdown with its frontmatter, one file per slug."
+    help = (
+        "Write every article (one file per slug) and site page (under pages/) back as "
+        "Markdown with its frontmatter."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("directory", type=Path)
@@ -15,4 +18,4 @@ class Command(BaseCommand):
         if directory.exists() and not directory.is_dir():
             raise CommandError(f"{directory} exists and is not a folder", returncode=2)
         written = article_export(directory=directory)
-        self.stdout.write(f"{len(written)} articles written to {directory}")
+        self.stdout.write(f"{len(written)} file(s) written to {directory}")

@@ -63,7 +63,9 @@ class Command(BaseCommand):
         )
         text = f"{outcome.status:>9}  {outcome.source}"
         if outcome.key and outcome.status != "failed":
-            text += f"  -> /blog/{outcome.key}"
+            # a page's key is its path; an article's is its slug
+            address = outcome.key if outcome.key.startswith("/") else f"/blog/{outcome.key}"
+            text += f"  -> {address}"
         lines = [style(text)]
         for error in outcome.errors:
             where = f"line {error.line}" if error.line else "file"
