@@ -20,6 +20,7 @@ from ketamine_association.association.choices import ContactStatus
 from ketamine_association.association.models import ContactMessage
 from ketamine_association.core import ratelimit
 from tests.mailqueue import deliver_queued_mail
+from tests.newsletter.smtp import SmtpSink
 
 from . import factories
 
@@ -227,6 +228,28 @@ def test_a_relay_that_is_down_does_not_fail_the_request(client, settings):
     assert response.status_code == 302
     assert ContactMessage.objects.count() == 1
     assert DBTaskResult.objects.filter(status="READY").count() == 2  # each retried later
+
+
+def test_with_the_relay_down_the_visitor_succeeds_and_the_mail_arrives_once_it_is_back(
+    client, settings
+):
+    """The acceptance's pair: SMTP stopped, the success page; SMTP back, the worker's retry
+    delivers both mails, once each."""
+    sink = SmtpSink()  # its port is chosen; nothing listens on it until `with sink`
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", sink.port, 5
+    response = post(client)  # the test client's worker makes the first attempt: refused
+    assert response.status_code == 302 and response["Location"] == "/contact/sent"
+    assert "what happens next" in client.get("/contact/sent").content.decode().lower()
+    assert sink.recorder.received == []
+    retries = DBTaskResult.objects.filter(status="READY")
+    assert retries.count() == 2  # the two mails, each tried again in a minute
+    assert deliver_queued_mail() == 0  # not due yet
+    retries.update(run_after=timezone.now())  # a minute later
+    with sink:
+        assert deliver_queued_mail() == 2
+        assert deliver_queued_mail() == 0
+    assert sorted(r.rcpt_tos[0] for r in sink.recorder.received) == sorted([STAFF, SENDER])
 
 
 def test_a_bad_staff_address_does_not_fail_the_request(client, settings, smtp, caplog):
