@@ -22,7 +22,29 @@ class Tag(models.Model):
         return reverse("articles:tag", kwargs={"slug": self.slug})
 
 
-class Article(models.Model):
+class ImportedFile(models.Model):
+    """What every imported Markdown file keeps of its source, so it can be checked again and
+    exported back as written: the frontmatter (text, not JSONField: PostgreSQL's jsonb
+    reorders keys, and an export must keep the editor's order), the line of each key, where
+    the body starts, the file it came from and the hash of what it means."""
+
+    frontmatter_json = models.TextField(default="{}", help_text="The frontmatter as written.")
+    source_lines = models.JSONField(default=dict, blank=True, help_text="Line of each key.")
+    body_line = models.PositiveIntegerField(default=1)
+    source_path = models.CharField(max_length=1000, blank=True, db_index=True)
+    content_hash = models.CharField(max_length=64)
+    imported_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def frontmatter(self) -> dict:
+        return json.loads(self.frontmatter_json)
+
+
+class Article(ImportedFile):
     """One imported article: its frontmatter as written, and its HTML rendered at import."""
 
     slug = models.SlugField(max_length=200, unique=True)
@@ -52,15 +74,6 @@ class Article(models.Model):
     reading_minutes = models.PositiveIntegerField(help_text="Computed at 238 words a minute.")
     stated_word_count = models.PositiveIntegerField(null=True, blank=True)
     stated_reading_time = models.CharField(max_length=40, blank=True)
-    # Text, not JSONField: PostgreSQL's jsonb reorders keys, and an export must keep the
-    # editor's order.
-    frontmatter_json = models.TextField(default="{}", help_text="The frontmatter as written.")
-    source_lines = models.JSONField(default=dict, blank=True, help_text="Line of each key.")
-    body_line = models.PositiveIntegerField(default=1)
-    source_path = models.CharField(max_length=1000, blank=True, db_index=True)
-    content_hash = models.CharField(max_length=64)
-    imported_at = models.DateTimeField(auto_now_add=True)
-    modified_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-published_at", "slug"]
@@ -86,10 +99,6 @@ class Article(models.Model):
     @property
     def display_title(self) -> str:
         return self.headline or self.title
-
-    @property
-    def frontmatter(self) -> dict:
-        return json.loads(self.frontmatter_json)
 
     @property
     def category_name(self) -> str:
@@ -162,7 +171,7 @@ class ArticleFinding(models.Model):
         return f"{self.code}: {self.message}"
 
 
-class Page(models.Model):
+class Page(ImportedFile):
     """One of the association's own pages (about, privacy, membership...): a Markdown file
     whose frontmatter names its `path`, imported, checked and exported like an article."""
 
@@ -182,13 +191,6 @@ class Page(models.Model):
     body_html = models.TextField()
     word_count = models.PositiveIntegerField(default=0)
     findings = models.JSONField(default=list, blank=True, help_text="The gate's findings.")
-    frontmatter_json = models.TextField(default="{}", help_text="The frontmatter as written.")
-    source_lines = models.JSONField(default=dict, blank=True, help_text="Line of each key.")
-    body_line = models.PositiveIntegerField(default=1)
-    source_path = models.CharField(max_length=1000, blank=True, db_index=True)
-    content_hash = models.CharField(max_length=64)
-    imported_at = models.DateTimeField(auto_now_add=True)
-    modified_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["path"]
@@ -202,7 +204,3 @@ class Page(models.Model):
     @property
     def label(self) -> str:
         return self.nav_label or self.title
-
-    @property
-    def frontmatter(self) -> dict:
-        return json.loads(self.frontmatter_json)

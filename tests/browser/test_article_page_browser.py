@@ -13,31 +13,19 @@ from ketamine_association.articles.images import ImageStore
 from ketamine_association.articles.models import Article
 from ketamine_association.articles.services import article_import_paths
 
+from .accessibility import (
+    OVERFLOW_JS,
+    assert_no_horizontal_scroll,
+    assert_no_serious_axe_violations,
+)
+
 pytestmark = [pytest.mark.browser, pytest.mark.corpus]
 
 SEED_SLUG = "science-of-hope-ketamine-brain"
 SEED_HEADLINE = "The Science of Hope: How Ketamine Rewires the Depressed Brain"
 PLACEHOLDER = "/static/img/article-placeholder.svg"
-BLOCKING_IMPACTS = {"serious", "critical"}
 # Wide tables scroll inside a focusable region; code blocks wrap (was a serious axe finding).
 SCROLL_BOX_SLUG = "clinical-documentation-standards"  # has both wide tables and <pre> blocks
-
-# The elements that stick out past the right edge of the viewport, to explain a failure.
-OVERFLOW_JS = """
-() => {
-  const width = window.innerWidth;
-  const out = [];
-  for (const element of document.querySelectorAll('body *')) {
-    const box = element.getBoundingClientRect();
-    if (box.right > width + 0.5 && box.width > 0) {
-      const parentOverflows = element.parentElement
-        && element.parentElement.getBoundingClientRect().right > width + 0.5;
-      if (!parentOverflows) out.push(`${element.outerHTML.slice(0, 120)} (right=${box.right})`);
-    }
-  }
-  return out.slice(0, 10);
-}
-"""
 
 
 @pytest.fixture
@@ -56,39 +44,6 @@ def open_page(page, url: str):
     assert response is not None and response.status == 200, url
     assert page.viewport_size == {"width": 360, "height": 740}
     return response
-
-
-def assert_no_horizontal_scroll(page) -> None:
-    scroll_width, inner_width = page.evaluate(
-        "[document.documentElement.scrollWidth, window.innerWidth]"
-    )
-    assert scroll_width <= inner_width, (
-        f"{page.url} scrolls sideways at {inner_width}px: scrollWidth={scroll_width}\n"
-        + "\n".join(page.evaluate(OVERFLOW_JS))
-    )
-
-
-def axe_report(violations: list[dict]) -> str:
-    lines = []
-    for violation in violations:
-        lines.append(
-            f"[{violation['impact']}] {violation['id']}: {violation['help']} "
-            f"({violation['helpUrl']})"
-        )
-        for node in violation["nodes"][:8]:
-            lines.append(f"    at {', '.join(map(str, node['target']))}: {node['html'][:160]}")
-            summary = (node.get("failureSummary") or "").replace("\n", " / ")
-            if summary:
-                lines.append(f"       {summary[:300]}")
-    return "\n".join(lines)
-
-
-def assert_no_serious_axe_violations(page) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    blocking = [v for v in results.response["violations"] if v["impact"] in BLOCKING_IMPACTS]
-    assert not blocking, f"axe on {page.url}:\n{axe_report(blocking)}"
 
 
 def test_seed_article_fits_a_phone_and_passes_axe(corpus_site, page):

@@ -11,10 +11,11 @@ from ketamine_association.association.models import ContactMessage
 from tests.mailqueue import deliver_queued_mail
 from tests.newsletter.smtp import SmtpSink
 
+from .accessibility import assert_accessible
+
 pytestmark = pytest.mark.browser
 
 STAFF = "inbox@ketamineassociation.test"
-SERIOUS = ("serious", "critical")
 WIDTHS = (360, 1280)
 SEED = "ketamine_association.association.migrations.0002_seed_membership_tiers"
 
@@ -28,17 +29,6 @@ def smtp(settings):
         settings.EMAIL_TIMEOUT = 10
         settings.CONTACT_STAFF_EMAIL = STAFF
         yield sink.recorder
-
-
-def assert_accessible(page) -> None:
-    """One h1, no horizontal scroll, no serious or critical axe violation."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    assert page.locator("h1").count() == 1
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    violations = Axe().run(page).response["violations"]
-    blocking = [f"{v['id']}: {v['help']}" for v in violations if v["impact"] in SERIOUS]
-    assert not blocking, f"axe on {page.url}: {blocking}"
 
 
 def test_write_a_message_and_both_mails_arrive(page, site, smtp):

@@ -8,24 +8,14 @@ import pytest
 from ketamine_association.directory.choices import State, Treatment
 from tests.directory.factories import make_provider
 
+from .accessibility import assert_no_horizontal_scroll, assert_no_serious_axe_violations
+
 pytestmark = pytest.mark.browser
-BLOCKING_IMPACTS = {"serious", "critical"}
 
 
 def assert_fits_and_passes_axe(page) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    scroll_width, inner_width = page.evaluate(
-        "[document.documentElement.scrollWidth, window.innerWidth]"
-    )
-    assert scroll_width <= inner_width, f"{page.url} scrolls sideways: {scroll_width}px"
-    violations = Axe().run(page).response["violations"]
-    blocking = [
-        f"[{v['impact']}] {v['id']}: {v['help']} at {v['nodes'][0]['target']}"
-        for v in violations
-        if v["impact"] in BLOCKING_IMPACTS
-    ]
-    assert not blocking, f"axe on {page.url}:\n" + "\n".join(blocking)
+    assert_no_horizontal_scroll(page)
+    assert_no_serious_axe_violations(page)
 
 
 @pytest.fixture

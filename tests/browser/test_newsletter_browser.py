@@ -11,6 +11,8 @@ from ketamine_association.newsletter.models import Subscriber
 from tests.mailqueue import deliver_queued_mail
 from tests.newsletter.smtp import SmtpSink
 
+from .accessibility import assert_accessible
+
 pytestmark = pytest.mark.browser
 
 
@@ -56,20 +58,6 @@ def test_sign_up_confirm_and_unsubscribe(page, site, smtp):
     page.wait_for_load_state()
     assert page.locator("h1").inner_text() == "You are unsubscribed"
     assert Subscriber.objects.get().status == "unsubscribed"
-
-
-def assert_accessible(page) -> None:
-    """One h1, no horizontal scroll at 360 px, no serious or critical axe violation."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    assert page.locator("h1").count() == 1
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    violations = Axe().run(page).response["violations"]
-    blocking = [f"{v['id']}: {v['help']}" for v in violations if v["impact"] in SERIOUS]
-    assert not blocking, f"axe on {page.url}: {blocking}"
-
-
-SERIOUS = ("serious", "critical")
 
 
 def test_newsletter_pages_fit_a_phone_and_pass_axe(page, site, smtp):

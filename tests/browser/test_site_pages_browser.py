@@ -8,7 +8,7 @@ import pytest
 
 from ketamine_association.articles.services import article_import_paths
 
-from .test_article_page_browser import assert_no_horizontal_scroll, assert_no_serious_axe_violations
+from .accessibility import assert_no_horizontal_scroll, assert_no_serious_axe_violations
 
 pytestmark = pytest.mark.browser
 DEMO = Path(__file__).resolve().parents[2] / "demo"

@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from ketamine_association.core import tasks
 from ketamine_association.core.mail import send_transactional
 from tests.mailqueue import ROOT, deliver_queued_mail, running_worker
 from tests.newsletter.smtp import SmtpSink
+from tests.security.servers import local_child_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -45,20 +45,9 @@ def database_url(tmp_path) -> str:
 
 
 def child_env(database_url: str, smtp_port: int, var_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "MAIL_"))}
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.local",
-        DEBUG="0",
-        DATABASE_URL=database_url,
-        VAR_DIR=str(var_dir),
-        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-        EMAIL_HOST="127.0.0.1",
-        EMAIL_PORT=str(smtp_port),
-        EMAIL_TIMEOUT="5",
-        MAIL_RETRY_BASE_SECONDS=str(RETRY_BASE),
-        PYTHONUNBUFFERED="1",
+    return local_child_env(
+        database_url, smtp_port, var_dir, EMAIL_TIMEOUT="5", MAIL_RETRY_BASE_SECONDS=str(RETRY_BASE)
     )
-    return env
 
 
 def child(args: list[str], env: dict, stdin: str = "") -> subprocess.CompletedProcess:

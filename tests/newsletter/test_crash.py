@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from tests.security.servers import local_child_env
+
 from .smtp import SmtpSink
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,21 +39,10 @@ def database_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'crash.sqlite3'}"
 
 
-def child_env(database_url: str, port: int, var_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "NEWSLETTER_"))}
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.local",
-        DEBUG="0",
-        DATABASE_URL=database_url,
-        VAR_DIR=str(var_dir),
-        SITE_URL="https://ketamineassociation.test",
-        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-        EMAIL_HOST="127.0.0.1",
-        EMAIL_PORT=str(port),
-        NEWSLETTER_SEND_RATE="0",
-        NEWSLETTER_BATCH_SIZE="10",
+def child_env(database_url: str, smtp_port: int, var_dir: Path) -> dict[str, str]:
+    return local_child_env(
+        database_url, smtp_port, var_dir, NEWSLETTER_SEND_RATE="0", NEWSLETTER_BATCH_SIZE="10"
     )
-    return env
 
 
 def run(args: list[str], env: dict) -> subprocess.CompletedProcess:

@@ -99,3 +99,23 @@ def raw_get(port: int, path: str, headers: dict[str, str] | None = None):
         )
     finally:
         connection.close()
+
+
+def local_child_env(database_url: str, smtp_port: int, var_dir: Path, **extra: str) -> dict:
+    """The environment of a child process (a worker, a command) on the local settings, the
+    test's database and a real SMTP server on loopback; `extra` adds settings."""
+    drop = ("DJANGO_", "MAIL_", "NEWSLETTER_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.local",
+        DEBUG="0",
+        DATABASE_URL=database_url,
+        VAR_DIR=str(var_dir),
+        SITE_URL="https://ketamineassociation.test",
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+        EMAIL_HOST="127.0.0.1",
+        EMAIL_PORT=str(smtp_port),
+        PYTHONUNBUFFERED="1",
+        **extra,
+    )
+    return env
