@@ -14,4 +14,4 @@ class NewsletterConfig(AppConfig):
 def nav_links() -> dict[str, list[tuple[int, str, str]]]:
     from django.urls import reverse
 
-    return {"footer": [(95, "Newsletter", reverse("newsletter:signup"))]}
+    return {"footer": [(95, "Newsletter sign-up", reverse("newsletter:signup"))]}
