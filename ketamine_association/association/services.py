@@ -11,8 +11,6 @@ message stays stored. Log lines name a message by its id, never by its content."
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import logging
 
 from django.conf import settings
@@ -26,7 +24,9 @@ from ketamine_association.articles.models import Article
 from ketamine_association.core.addresses import normalise_email
 from ketamine_association.core.content import content_version_bump
 from ketamine_association.core.mail import send_transactional
+from ketamine_association.core.privacy import keyed_digest
 from ketamine_association.core.ratelimit import window_limited
+from ketamine_association.core.seo import absolute
 
 from .choices import RATE_WINDOW, RETENTION_MONTHS, ContactStatus, Topic
 from .models import ContactMessage, MembershipTier
@@ -38,9 +38,7 @@ def contact_ip_limited(*, ip: str) -> int:
     """Counts one message from `ip` in the current window: 0, or the seconds to wait. The
     counter is keyed by a keyed hash of the address, never the address, and lives at most
     RATE_WINDOW seconds (an hour)."""
-    digest = hmac.new(
-        f"contact-ip:{settings.SECRET_KEY}".encode(), ip.encode(), hashlib.sha256
-    ).hexdigest()
+    digest = keyed_digest(ip, key=f"contact-ip:{settings.SECRET_KEY}")
     return window_limited(
         f"contact:ip:{digest}", limit=settings.CONTACT_RATE_PER_IP, window=RATE_WINDOW
     )
@@ -82,11 +80,10 @@ def _staff_notice(contact: ContactMessage, article: Article | None) -> dict:
     context = {
         "contact": contact,
         "topic": contact.get_topic_display(),
-        "article_url": (
-            settings.SITE_URL + article.get_absolute_url() if contact.article_slug else ""
+        "article_url": absolute(article.get_absolute_url()) if contact.article_slug else "",
+        "admin_url": absolute(
+            reverse("admin:association_contactmessage_change", args=[contact.pk])
         ),
-        "admin_url": settings.SITE_URL
-        + reverse("admin:association_contactmessage_change", args=[contact.pk]),
     }
     return {
         "to": settings.CONTACT_STAFF_EMAIL,

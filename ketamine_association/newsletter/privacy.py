@@ -3,9 +3,7 @@ and per-IP / per-address signup counters in the cache."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-
+from ketamine_association.core.privacy import keyed_digest
 from ketamine_association.core.ratelimit import window_limited
 
 from . import conf
@@ -14,7 +12,7 @@ from . import conf
 def ip_hash(ip: str) -> str:
     if not ip:
         return ""
-    return hmac.new(conf.ip_salt().encode(), ip.encode(), hashlib.sha256).hexdigest()
+    return keyed_digest(ip, key=conf.ip_salt())
 
 
 def signup_ip_limited(*, ip_hashed: str) -> int:
@@ -29,7 +27,7 @@ def signup_ip_limited(*, ip_hashed: str) -> int:
 def signup_address_limited(*, email: str) -> int:
     """Counts the signups of one address, whatever its status, so the limit reveals nothing;
     0, or the seconds to wait."""
-    digest = hmac.new(conf.ip_salt().encode(), email.encode(), hashlib.sha256).hexdigest()
+    digest = keyed_digest(email, key=conf.ip_salt())
     return window_limited(
         f"newsletter:address:{digest}",
         limit=conf.get("RATE_PER_ADDRESS"),
