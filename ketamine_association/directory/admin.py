@@ -1,19 +1,28 @@
-"""Admin for staff: search, filters, and a "verify NPI format" action that records what was
-checked, when and by whom."""
+"""Admin for staff: search, filters, the checks behind each listing's badge (read-only), a
+small form to record a license or REMS check, and actions that run the NPI checks. Staff never
+set "verified" by hand: it is derived from the recorded checks (verification.py)."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import F
 from django.db.models.lookups import Exact
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 
-from .choices import Condition, FlagChoices, Insurance, Treatment, VerificationStatus
+from .choices import CheckKind, Condition, FlagChoices, Insurance, State, Treatment
 from .geo import zip_place
-from .models import PHOTO_TYPES, Provider
-from .services import provider_save, provider_verify_npi_format
-
-# The first bytes of each photo type we accept; anything else is refused whatever its name.
-PHOTO_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"RIFF")
+from .models import Provider, VerificationCheck
+from .photos import PhotoField
+from .services import (
+    npi_registry_check,
+    provider_save,
+    provider_verify_npi_format,
+    verification_record,
+)
 
 
 def flag_filter(field: str, flags: type[FlagChoices], title: str) -> type[admin.SimpleListFilter]:
@@ -35,32 +44,82 @@ def flag_filter(field: str, flags: type[FlagChoices], title: str) -> type[admin.
     return FlagFilter
 
 
+# Derived from the recorded checks by services.verification_record: never edited.
+DERIVED = ("verification_status", "verification_method", "verified_at", "verified_by")
+
+
+class RecordCheckForm(forms.Form):
+    """What staff saw: a state license (state, number, expiry) or a REMS certification."""
+
+    kind = forms.ChoiceField(
+        choices=[(CheckKind.LICENSE.value, "State license"), (CheckKind.REMS.value, "REMS")]
+    )
+    passed = forms.TypedChoiceField(
+        choices=[("yes", "Seen and valid"), ("no", "Not found or not valid")],
+        coerce=lambda value: value == "yes",
+        initial="yes",
+        label="Result",
+    )
+    license_state = forms.ChoiceField(choices=[("", "---"), *State.choices], required=False)
+    license_number = forms.CharField(max_length=40, required=False)
+    expires_on = forms.DateField(required=False, help_text="YYYY-MM-DD")
+    detail = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text="Where you looked."
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == CheckKind.LICENSE:
+            for field in ("license_state", "license_number", "expires_on"):
+                if not data.get(field):
+                    self.add_error(field, "A license check names the state, number and expiry.")
+        return data
+
+
+class CheckInline(admin.TabularInline):
+    """The evidence behind the badge: read-only, recorded by services only."""
+
+    model = VerificationCheck
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = (
+        "kind",
+        "passed",
+        "checked_at",
+        "checked_by",
+        "detail",
+        "license_state",
+        "license_number",
+        "expires_on",
+    )
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 class ProviderForm(forms.ModelForm):
     website = forms.URLField(max_length=300, required=False, assume_scheme="https")
+    photo = PhotoField(
+        required=False,
+        help_text="JPEG, PNG or WebP, at most 5 MB; stored re-encoded, square, without EXIF.",
+    )
 
     class Meta:
         model = Provider
-        fields = [f.name for f in Provider._meta.fields if f.editable and not f.primary_key]
-
-    def clean_photo(self):
-        photo = self.cleaned_data.get("photo")
-        if photo and hasattr(photo, "read") and not getattr(photo, "_committed", True):
-            head = photo.read(12)
-            photo.seek(0)
-            if not head.startswith(PHOTO_MAGIC) or (head[:4] == b"RIFF" and head[8:12] != b"WEBP"):
-                raise forms.ValidationError(f"A photo must be a {', '.join(PHOTO_TYPES)} image.")
-        return photo
+        fields = [
+            f.name
+            for f in Provider._meta.fields
+            if f.editable and not f.primary_key and f.name not in DERIVED
+        ]
 
     def clean(self):
         data = super().clean()
         latitude, longitude = data.get("latitude"), data.get("longitude")
         if (latitude is None) != (longitude is None):
             raise forms.ValidationError("Give both latitude and longitude, or neither.")
-        status, method = data.get("verification_status"), data.get("verification_method")
-        if status != VerificationStatus.UNVERIFIED and not method:
-            self.add_error("verification_method", "Say what was checked.")
-        if status == VerificationStatus.UNVERIFIED and method:
-            self.add_error("verification_method", "An unverified listing has no method.")
         # Coordinates left empty come from the ZIP code when saved (services.provider_prepare).
         zip_code = data.get("zip_code") or ""
         if latitude is None and zip_code and zip_place(zip_code) is None:
@@ -97,10 +156,11 @@ class ProviderAdmin(admin.ModelAdmin):
         "state",
     )
     search_fields = ("name", "practice_name", "=npi", "city", "=zip_code", "license_number")
-    readonly_fields = ("slug", "verified_at", "verified_by", "created_at", "updated_at")
+    readonly_fields = ("slug", *DERIVED, "record_check_link", "created_at", "updated_at")
     list_per_page = 50
     show_full_result_count = False  # no COUNT(*) over a million rows on every page
-    actions = ["verify_npi_format"]
+    actions = ["verify_npi_format", "check_npi_registry"]
+    inlines = [CheckInline]
     fieldsets = (
         (None, {"fields": ("name", "credentials", "npi", "practice_name", "slug", "bio", "photo")}),
         ("Licenses", {"fields": ("license_states", "license_number")}),
@@ -129,7 +189,7 @@ class ProviderAdmin(admin.ModelAdmin):
                     "verification_status",
                     "verification_method",
                     "verified_at",
-                    "verified_by",
+                    "record_check_link",
                     "is_demo",
                 )
             },
@@ -145,16 +205,79 @@ class ProviderAdmin(admin.ModelAdmin):
     def view_on_site_link(self, obj):
         return format_html('<a href="{}">View</a>', obj.get_absolute_url())
 
+    @admin.display(description="record a check")
+    def record_check_link(self, obj):
+        if not obj or not obj.pk:
+            return "Save the provider first."
+        url = reverse("admin:directory_provider_record_check", args=[obj.pk])
+        return format_html('<a href="{}">Record a license or REMS check</a>', url)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.record_check_view)
+        view.model_admin = self  # as Django's own admin views carry it
+        extra = [
+            path("<path:object_id>/record-check/", view, name="directory_provider_record_check"),
+        ]
+        return extra + super().get_urls()
+
+    def record_check_view(self, request, object_id):
+        provider = self.get_object(request, object_id)
+        if provider is None:
+            raise Http404("No such provider.")
+        if not self.has_change_permission(request, provider):
+            raise PermissionDenied
+        form = RecordCheckForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            licence = data["kind"] == CheckKind.LICENSE
+            verification_record(
+                provider=provider,
+                kind=data["kind"],
+                passed=data["passed"],
+                by=request.user,
+                detail=data["detail"],
+                license_state=data["license_state"] if licence else "",
+                license_number=data["license_number"] if licence else "",
+                expires_on=data["expires_on"] if licence else None,
+            )
+            self.message_user(
+                request,
+                f"Check recorded; the listing is now {provider.get_verification_status_display()}.",
+            )
+            return redirect("admin:directory_provider_change", provider.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Record a check of {provider}",
+            "provider": provider,
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/directory/record_check.html", context)
+
     def save_model(self, request, obj, form, change):
-        verification = {"verification_status", "verification_method"} & set(form.changed_data)
-        provider_save(provider=obj, verified_by=request.user if verification else None)
+        upload = form.cleaned_data.get("photo")
+        processed = getattr(upload, "processed", None)
+        if processed is not None:  # never the upload itself: only the re-encoded files
+            obj.photo = form.initial.get("photo") or ""
+        provider_save(provider=obj, photo=processed)
 
     @admin.action(description="Verify NPI format (10 digits and check digit) of the selected")
     def verify_npi_format(self, request, queryset):
         outcome = provider_verify_npi_format(providers=queryset, by=request.user)
         self.message_user(
             request,
-            f"NPI format verified for {outcome.verified}; failed for {outcome.failed}; "
-            f"{outcome.kept} kept their registry or license verification.",
+            f"NPI format checked: passed for {outcome.verified}; failed for {outcome.failed}.",
             messages.WARNING if outcome.failed else messages.SUCCESS,
+        )
+
+    @admin.action(description="Look the selected NPIs up in the national registry (NPPES)")
+    def check_npi_registry(self, request, queryset):
+        checks = [npi_registry_check(provider=p, by=request.user) for p in queryset[:50]]
+        done = [check for check in checks if check is not None]
+        passed = sum(check.passed for check in done)
+        self.message_user(
+            request,
+            f"Registry checked {len(done)} (matched {passed}); "
+            f"{len(checks) - len(done)} could not be looked up.",
+            messages.WARNING if passed < len(checks) else messages.SUCCESS,
         )

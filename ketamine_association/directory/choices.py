@@ -204,11 +204,29 @@ class VerificationMethod(models.TextChoices):
     STATE_LICENSE = "state-license", "License looked up with the state board"
 
 
-# How each method reads on a profile: "{what} verified on {date}".
+# How the strongest passing check reads on a search card: "{what} checked". Never "verified":
+# only VerificationStatus.VERIFIED (NPI and license, see verification.py) says that.
 VERIFICATION_WHAT = {
     VerificationMethod.NPI_FORMAT: "NPI format",
-    VerificationMethod.NPI_REGISTRY: "NPI in the NPPES registry",
-    VerificationMethod.STATE_LICENSE: "License with the state board",
+    VerificationMethod.NPI_REGISTRY: "NPI in the national registry",
+    VerificationMethod.STATE_LICENSE: "License",
+}
+
+
+class CheckKind(models.TextChoices):
+    """One recorded check (models.VerificationCheck). The badge names each with its date."""
+
+    NPI_FORMAT = "npi-format", "NPI format and check digit"
+    NPI_REGISTRY = "npi-registry", "NPI matched in the national registry (NPPES)"
+    LICENSE = "license", "State license checked by staff"
+    REMS = "rems", "REMS certification seen by staff"
+
+
+# The method a provider shows for its strongest passing check of each kind.
+CHECK_METHOD = {
+    CheckKind.NPI_FORMAT: VerificationMethod.NPI_FORMAT,
+    CheckKind.NPI_REGISTRY: VerificationMethod.NPI_REGISTRY,
+    CheckKind.LICENSE: VerificationMethod.STATE_LICENSE,
 }
 
 # Every cached directory page has this version in its key; a write bumps it.

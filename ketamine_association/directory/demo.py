@@ -11,6 +11,7 @@ about a mile and a half of its centre. This over-weights rural places against th
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import random
 from dataclasses import dataclass
@@ -22,17 +23,17 @@ from .choices import (
     DEMO_NPI_PREFIX,
     PHYSICIANS,
     PRESCRIBERS,
+    CheckKind,
     Condition,
     Credential,
     Insurance,
     Language,
     State,
     Treatment,
-    VerificationMethod,
-    VerificationStatus,
 )
 from .geo import ZipInfo, lat_band, zip_index
 from .validators import npi_check_digit, npi_is_valid
+from .verification import CheckFacts, verification_decide
 
 FIRST = (
     "Avery Blake Casey Dana Elliot Frances Gray Harper Indira Jonah Kai Lena Marisol Noor "
@@ -128,9 +129,11 @@ class DemoFactory:
         self.credential_weights = list(CREDENTIAL_WEIGHTS.values())
         self.city_slugs: dict[str, str] = {}
 
-    def values(self, *, number: int, now) -> dict:
-        """The field values of demo provider `number` (its NPI is derived from it)."""
+    def values(self, *, number: int, now, today: dt.date | None = None) -> dict:
+        """The field values of demo provider `number` (its NPI is derived from it), and under
+        "_checks" the checks to record for it."""
         rng = self.rng
+        today = today or dt.date.today()
         place = self.pool.zips[
             rng.choices(range(len(self.pool.zips)), cum_weights=self.pool.cum_weights)[0]
         ]
@@ -176,7 +179,25 @@ class DemoFactory:
         )
         street = rng.choice(STREETS)
         npi = demo_npi(number)
-        verified = rng.random() < 0.6 and npi_is_valid(npi)  # the check really runs
+        # Demo checks, recorded as VerificationCheck rows by provider_seed ("_checks"): an NPI
+        # format check that really runs, and for half of those a fictional license check.
+        checks = []
+        if rng.random() < 0.6:
+            checks.append(CheckFacts(CheckKind.NPI_FORMAT, npi_is_valid(npi), now))
+            if rng.random() < 0.5:
+                expires = today + dt.timedelta(days=rng.randrange(60, 900))
+                checks.append(
+                    CheckFacts(
+                        CheckKind.LICENSE,
+                        True,
+                        now,
+                        expires_on=expires,
+                        detail="Fictional demo check",
+                        license_state=place.state,
+                        license_number=f"DEMO-{number:08d}",
+                    )
+                )
+        decision = verification_decide(checks=checks, today=today)
         codes = [member.value for member in Credential if member in credentials]
         city_slug = self.city_slugs.get(place.city) or self.city_slugs.setdefault(
             place.city, slugify(place.city)
@@ -211,11 +232,10 @@ class DemoFactory:
             "languages": Language.mask(languages),
             "accepting_new_patients": rng.random() < 0.8,
             "is_member": rng.random() < 0.3,
-            "verification_status": VerificationStatus.VERIFIED
-            if verified
-            else VerificationStatus.UNVERIFIED,
-            "verification_method": VerificationMethod.NPI_FORMAT if verified else "",
-            "verified_at": now if verified else None,
+            "verification_status": decision.status,
+            "verification_method": decision.method,
+            "verified_at": decision.decided_at,
+            "_checks": checks,
             "bio": (
                 f"{name} is a fictional clinician generated for the demo directory. This "
                 f"profile, its practice in {place.city} and its contact details are not real."

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from .choices import (
     VERIFICATION_WHAT,
+    CheckKind,
     Condition,
     Credential,
     Insurance,
@@ -22,6 +23,7 @@ from .choices import (
 )
 from .fields import FlagsField
 from .validators import validate_npi
+from .verification import CheckFacts
 
 PHOTO_TYPES = ("jpg", "jpeg", "png", "webp")
 PHOTOS_URL = "/media/providers/"
@@ -214,10 +216,63 @@ class Provider(models.Model):
         return f"tel:+1{digits[-10:]}" if len(digits) >= 10 else ""
 
     @property
+    def photo_small_url(self) -> str:
+        """The 160 px photo beside the 400 px one (photos.SIZES), else the photo itself."""
+        if not self.photo:
+            return ""
+        if self.photo.name.endswith("-400.jpg"):
+            return self.photo.storage.url(self.photo.name.removesuffix("-400.jpg") + "-160.jpg")
+        return self.photo.url
+
+    @property
     def is_verified(self) -> bool:
         return self.verification_status == VerificationStatus.VERIFIED
 
     @property
     def verified_what(self) -> str:
-        """What a check covered, as the profile and the badge say it: "NPI format"."""
+        """What the strongest good check covered, as a search card says it: "NPI format"."""
         return VERIFICATION_WHAT.get(self.verification_method, "")
+
+
+class VerificationCheck(models.Model):
+    """One check of a provider, with its date and who made it: the evidence behind every badge
+    line. Written only by services.verification_record, which also re-derives the provider's
+    verification_status (the rule: verification.py)."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="checks")
+    kind = models.CharField(max_length=20, choices=CheckKind.choices)
+    checked_at = models.DateTimeField(default=timezone.now)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Empty when the check ran automatically.",
+    )
+    passed = models.BooleanField()
+    detail = models.TextField(blank=True, help_text="What was matched or seen.")
+    license_state = models.CharField(max_length=2, choices=State.choices, blank=True)
+    license_number = models.CharField(max_length=40, blank=True)
+    expires_on = models.DateField(
+        null=True, blank=True, help_text="Without it a license check never makes one verified."
+    )
+
+    class Meta:
+        ordering = ["-checked_at", "-id"]
+        indexes = [models.Index(fields=["provider", "kind", "checked_at"], name="check_latest_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {'passed' if self.passed else 'failed'}"
+
+    @property
+    def facts(self) -> CheckFacts:
+        return CheckFacts(
+            kind=self.kind,
+            passed=self.passed,
+            checked_at=self.checked_at,
+            expires_on=self.expires_on,
+            detail=self.detail,
+            license_state=self.license_state,
+            license_number=self.license_number,
+        )

@@ -6,25 +6,29 @@ computed here in Python, so SQLite and PostgreSQL run the same code and give the
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections import Counter
 from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, F, QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet
 from django.db.models.lookups import Exact
+from django.utils import timezone
 
 from .choices import (
     CACHE_SECONDS,
     CACHE_VERSION_KEY,
     EARTH_RADIUS_MI,
     MAX_RESULTS,
+    CheckKind,
     State,
     VerificationStatus,
 )
 from .geo import Place, bounding_box, zip_density, zip_index
 from .models import Provider
+from .verification import BadgeLine, badge_lines, verification_decide
 
 MIN_RADIUS_MI = 0.5
 # What a search result shows of a provider.
@@ -290,6 +294,21 @@ def provider_get(*, slug: str) -> Provider | None:
     return Provider.objects.filter(slug=slug).first()
 
 
+@dataclass(frozen=True)
+class Badge:
+    verified: bool  # by the rule, today: an expired license hides it even before the daily job
+    lines: list[BadgeLine]
+
+
+def provider_badge(*, provider: Provider, today: dt.date | None = None) -> Badge:
+    """The profile's badge: each kind of check recorded, its latest, worded with its date."""
+    today = today or timezone.localdate()
+    checks = [check.facts for check in provider.checks.order_by("checked_at", "id")]
+    decision = verification_decide(checks=checks, today=today)
+    lines = badge_lines(checks=checks, today=today, local_date=timezone.localdate)
+    return Badge(decision.status == VerificationStatus.VERIFIED, lines)
+
+
 def state_counts() -> list[tuple[str, int]]:
     """(state, providers) for every state with a provider, in the order of State."""
 
@@ -355,3 +374,14 @@ def sitemap_places() -> list[tuple[str, str | None]]:
             places.append((state, None))
         places.append((state, city_slug))
     return places
+
+
+def providers_due_registry_check(*, limit: int) -> list[Provider]:
+    """Real providers (demo NPIs are never in the registry) whose NPI the registry has not
+    matched yet, never-checked first, then the longest ago."""
+    last = Max("checks__checked_at", filter=Q(checks__kind=CheckKind.NPI_REGISTRY))
+    return list(
+        Provider.objects.filter(is_demo=False)
+        .annotate(last_registry=last)
+        .order_by(F("last_registry").asc(nulls_first=True), "id")[:limit]
+    )

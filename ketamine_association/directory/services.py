@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.core.cache import cache
+from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
@@ -20,15 +22,18 @@ from ketamine_association.core.reports import FAILED, ImportReport, Outcome
 from .choices import (
     CACHE_VERSION_KEY,
     DEMO_NPI_PREFIX,
+    CheckKind,
     Credential,
-    VerificationMethod,
     VerificationStatus,
 )
 from .csvformat import COLUMNS, RowError, header_problem, normalise_header, parse_row
 from .demo import DemoFactory, zip_pool
 from .geo import lat_band, zip_place
-from .models import Provider
+from .models import Provider, VerificationCheck, photo_storage
+from .photos import ProcessedPhoto
+from .registry import NpiRegistry, RegistryUnavailable, registry, registry_verdict
 from .validators import npi_is_valid
+from .verification import verification_decide
 
 MAX_CSV_BYTES = 200 * 1024 * 1024
 IMPORT_BATCH = 500
@@ -71,16 +76,28 @@ def provider_prepare(*, provider: Provider) -> Provider:
     return provider
 
 
-def provider_save(*, provider: Provider, verified_by=None) -> Provider:
-    """Save one provider (the admin's form). `verified_by`: the staff member who just set its
-    verification status or method by hand, recorded with the date."""
-    if verified_by is not None:
-        provider.verified_by = verified_by
-        provider.verified_at = timezone.now()
+def provider_save(*, provider: Provider, photo: ProcessedPhoto | None = None) -> Provider:
+    """Save one provider (the admin's form). Its verification fields are derived from its
+    recorded checks (verification_record), never set here. `photo`: a new photo, already
+    checked and re-encoded by photos.photo_process; only those files are ever stored."""
     provider_prepare(provider=provider)
+    if photo is not None:
+        provider.photo = provider_photo_store(slug=provider.slug, photo=photo)
     provider.save()
     directory_version_bump()
     return provider
+
+
+def provider_photo_store(*, slug: str, photo: ProcessedPhoto) -> str:
+    """Write each size as `<slug>-<digest>-<edge>.jpg`; the name of the largest (the field's)."""
+    storage = photo_storage()
+    names = {}
+    for edge, data in photo.files.items():
+        name = f"{slug[:100]}-{photo.digest}-{edge}.{photo.extension}"
+        if not storage.exists(name):
+            name = storage.save(name, ContentFile(data))
+        names[edge] = name
+    return names[max(names)]
 
 
 # --------------------------------------------------------------------------- CSV import
@@ -244,7 +261,9 @@ def provider_seed(
     number = _next_demo_number()
     fields = [f for f in Provider._meta.concrete_fields if not f.primary_key]
     created_at = next(f for f in fields if f.attname == "created_at")
-    now = created_at.get_db_prep_save(timezone.now(), connection)
+    moment = timezone.now()
+    now = created_at.get_db_prep_save(moment, connection)
+    today = timezone.localdate(moment)
     defaults = {"photo": "", "verified_by_id": None, "created_at": now}
     names = [f.attname for f in fields]
     quote = connection.ops.quote_name
@@ -253,8 +272,11 @@ def provider_seed(
     while made < count:
         size = min(batch_size, count - made)
         rows = []
+        checks: dict[str, list] = {}
         for n in range(size):
-            values = {**defaults, **factory.values(number=number + made + n, now=now)}
+            values = {**defaults, **factory.values(number=number + made + n, now=now, today=today)}
+            if facts := values.pop("_checks"):
+                checks[values["npi"]] = facts
             rows.append([values[name] for name in names])
         with transaction.atomic(), connection.cursor() as cursor:
             if connection.vendor == "postgresql":
@@ -264,11 +286,35 @@ def provider_seed(
             else:  # identifiers come from the model; every value is a parameter
                 placeholders = ", ".join(["%s"] * len(fields))
                 cursor.executemany(f"INSERT INTO {target} VALUES ({placeholders})", rows)  # noqa: S608
+            _demo_checks_record(checks, moment=moment)
         made += size
         if on_batch is not None:
             on_batch(size)
     directory_version_bump()
     return SeedResult(made, time.perf_counter() - started)
+
+
+def _demo_checks_record(checks: dict[str, list], *, moment: dt.datetime) -> None:
+    """The demo factory's checks as VerificationCheck rows (inside the batch's transaction),
+    dated `moment` (the factory's own dates are already database values)."""
+    ids = dict(Provider.objects.filter(npi__in=list(checks)).values_list("npi", "id"))
+    VerificationCheck.objects.bulk_create(
+        [
+            VerificationCheck(
+                provider_id=ids[npi],
+                kind=fact.kind,
+                passed=fact.passed,
+                checked_at=moment,
+                detail=fact.detail,
+                license_state=fact.license_state,
+                license_number=fact.license_number,
+                expires_on=fact.expires_on,
+            )
+            for npi, facts in checks.items()
+            for fact in facts
+        ],
+        batch_size=1000,
+    )
 
 
 def provider_table_analyze() -> None:
@@ -287,30 +333,129 @@ def provider_table_analyze() -> None:
 
 @dataclass(frozen=True)
 class VerifyOutcome:
-    verified: int
+    verified: int  # NPI format passed
     failed: int
-    kept: int  # already verified by a stronger method, left as they were
+
+
+def verification_recompute(*, provider_ids: Iterable[int], today: dt.date | None = None) -> int:
+    """Derive verification_status, verification_method and verified_at of these providers from
+    their recorded checks, by the one rule (verification.verification_decide). Returns how many
+    changed. Also the daily job that lets an expired license hide the verified badge."""
+    today = today or timezone.localdate()
+    ids = list(provider_ids)
+    changed = 0
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        checks: dict[int, list] = {pk: [] for pk in chunk}
+        rows = VerificationCheck.objects.filter(provider_id__in=chunk).order_by("checked_at", "id")
+        for check in rows:
+            checks[check.provider_id].append(check.facts)
+        providers = Provider.objects.filter(id__in=chunk).only(
+            "id", "verification_status", "verification_method", "verified_at"
+        )
+        dirty = []
+        for provider in providers:
+            decision = verification_decide(checks=checks[provider.pk], today=today)
+            fresh = {
+                "verification_status": decision.status,
+                "verification_method": decision.method,
+                "verified_at": decision.decided_at,
+            }
+            if any(getattr(provider, name) != value for name, value in fresh.items()):
+                for name, value in fresh.items():
+                    setattr(provider, name, value)
+                dirty.append(provider)
+        Provider.objects.bulk_update(
+            dirty, ["verification_status", "verification_method", "verified_at"]
+        )
+        changed += len(dirty)
+    if changed:
+        directory_version_bump()
+    return changed
+
+
+def verification_expire(*, today: dt.date | None = None) -> int:
+    """Re-derive every verified provider whose license check has expired (run daily)."""
+    today = today or timezone.localdate()
+    expired = (
+        VerificationCheck.objects.filter(
+            kind=CheckKind.LICENSE,
+            expires_on__lt=today,
+            provider__verification_status=VerificationStatus.VERIFIED,
+        )
+        .values_list("provider_id", flat=True)
+        .distinct()
+    )
+    return verification_recompute(provider_ids=list(expired), today=today)
+
+
+@transaction.atomic
+def verification_record(
+    *,
+    provider: Provider,
+    kind: str,
+    passed: bool,
+    by=None,
+    detail: str = "",
+    license_state: str = "",
+    license_number: str = "",
+    expires_on: dt.date | None = None,
+    checked_at: dt.datetime | None = None,
+) -> VerificationCheck:
+    """Record one check of `provider` (`by`: the staff member, None for an automatic check)
+    and re-derive its verification status from all its checks (the rule: verification.py)."""
+    if kind not in CheckKind.values:
+        raise ValueError(f"unknown check kind {kind!r}")
+    if kind == CheckKind.LICENSE and passed and expires_on is None:
+        raise ValueError("a passed license check needs its expiry date")
+    check = VerificationCheck.objects.create(
+        provider=provider,
+        kind=kind,
+        passed=passed,
+        checked_by=by,
+        checked_at=checked_at or timezone.now(),
+        detail=detail,
+        license_state=license_state,
+        license_number=license_number,
+        expires_on=expires_on,
+    )
+    verification_recompute(provider_ids=[provider.pk])
+    provider.refresh_from_db(fields=["verification_status", "verification_method", "verified_at"])
+    return check
 
 
 def provider_verify_npi_format(*, providers: QuerySet[Provider], by, now=None) -> VerifyOutcome:
-    """Check each NPI's format and check digit, and record what was checked, when, by whom.
-    A provider verified by a registry or license lookup keeps that stronger record."""
+    """Check each NPI's format and check digit, record the check (what, when, by whom) and
+    re-derive each status. A later registry check still outranks it (verification.py)."""
     now = now or timezone.now()
-    stronger = (VerificationMethod.NPI_REGISTRY, VerificationMethod.STATE_LICENSE)
-    rows = list(providers.values_list("id", "npi", "verification_status", "verification_method"))
-    kept = {pk for pk, _, status, method in rows if status == "verified" and method in stronger}
-    todo = [(pk, npi) for pk, npi, _, _ in rows if pk not in kept]
-    good = [pk for pk, npi in todo if npi_is_valid(npi)]
-    bad = [pk for pk, npi in todo if not npi_is_valid(npi)]
-    for ids, status in ((good, VerificationStatus.VERIFIED), (bad, VerificationStatus.FAILED)):
-        for start in range(0, len(ids), 500):
-            Provider.objects.filter(id__in=ids[start : start + 500]).update(
-                verification_status=status,
-                verification_method=VerificationMethod.NPI_FORMAT,
-                verified_at=now,
-                verified_by=by,
-                updated_at=now,
-            )
-    if good or bad:
-        directory_version_bump()
-    return VerifyOutcome(len(good), len(bad), len(kept))
+    rows = list(providers.values_list("id", "npi"))
+    checks = [
+        VerificationCheck(
+            provider_id=pk,
+            kind=CheckKind.NPI_FORMAT,
+            passed=npi_is_valid(npi),
+            checked_at=now,
+            checked_by=by,
+        )
+        for pk, npi in rows
+    ]
+    with transaction.atomic():
+        VerificationCheck.objects.bulk_create(checks, batch_size=500)
+        verification_recompute(provider_ids=[pk for pk, _ in rows])
+    good = sum(check.passed for check in checks)
+    return VerifyOutcome(good, len(checks) - good)
+
+
+def npi_registry_check(*, provider: Provider, source: NpiRegistry | None = None, by=None):
+    """Look the provider's NPI up in the NPPES registry and record an npi-registry check:
+    passed when the record is active and its name matches the listing's (registry.name_matches).
+    Returns the check, or None when the registry could not be reached (nothing recorded)."""
+    source = source or registry()
+    try:
+        record = source.lookup(provider.npi)
+    except RegistryUnavailable:
+        return None
+    passed, detail = registry_verdict(record, name=provider.name)
+    return verification_record(
+        provider=provider, kind=CheckKind.NPI_REGISTRY, passed=passed, by=by, detail=detail
+    )

@@ -41,7 +41,8 @@ def _card(provider, distance_mi: float | None = None, remote: bool = False) -> d
         "practice": provider.practice_name,
         "distance": "Telehealth" if remote else distance,
         "where": f"{provider.city}, {provider.state} {provider.zip_code}",
-        "verified": provider.verified_what if provider.is_verified else "",
+        "verified": provider.is_verified,
+        "checked": provider.verified_what,
         "accepting": provider.accepting_new_patients,
         "telehealth": provider.telehealth,
         "demo": provider.is_demo,
@@ -194,6 +195,7 @@ def profile(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("No such provider.")
     context = {
         "provider": provider,
+        "badge": selectors.provider_badge(provider=provider),
         "jsonld": provider_jsonld(provider=provider),
         "canonical": absolute(provider.get_absolute_url()),
         "state_url": f"/find-provider/{state_slug(provider.state)}",

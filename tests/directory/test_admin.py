@@ -1,4 +1,7 @@
-"""Staff admin: search, filters, adding a provider from a ZIP code, the verify action."""
+"""Staff admin: search, filters, adding a provider from a ZIP code, the verify actions, the
+checks inline and the form that records a license or REMS check."""
+
+import datetime as dt
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -41,8 +44,8 @@ def form_data(**overrides) -> dict:
         "zip_code": "90210",
         "treatments": ["iv-infusion"],
         "accepting_new_patients": "on",
-        "verification_status": "unverified",
-        "verification_method": "",
+        "checks-TOTAL_FORMS": "0",  # the read-only inline of checks
+        "checks-INITIAL_FORMS": "0",
     }
     data.update(overrides)
     return data
@@ -58,23 +61,50 @@ def test_add_a_provider_with_coordinates_from_its_zip(admin_client):
     bad = admin_client.post(f"{URL}add/", form_data(npi="1234567890", zip_code="00000"))
     errors = bad.context["adminform"].form.errors
     assert "npi" in errors and "zip_code" in errors
-    vague = admin_client.post(
-        f"{URL}add/", form_data(npi="1000000004", verification_status="verified")
+    # "verified" cannot be set by hand: the posted value is ignored.
+    admin_client.post(f"{URL}add/", form_data(npi="1000000004", verification_status="verified"))
+    assert Provider.objects.get(npi="1000000004").verification_status == "unverified"
+
+
+def test_recording_a_license_check_records_who_and_when_and_derives_the_status(admin_client):
+    provider = make_provider()
+    admin_client.post(URL, {"action": "verify_npi_format", "_selected_action": [provider.id]})
+    form = f"{URL}{provider.id}/record-check/"
+    assert (
+        "Record a license or REMS check"
+        in admin_client.get(f"{URL}{provider.id}/change/").content.decode()
     )
-    assert "verification_method" in vague.context["adminform"].form.errors
-
-
-def test_marking_verified_by_hand_records_who_and_when(admin_client):
-    admin_client.post(f"{URL}add/", form_data())
-    provider = Provider.objects.get()
-    assert admin_client.get(f"{URL}{provider.id}/change/").status_code == 200
-    data = form_data(verification_status="verified", verification_method="state-license")
-    response = admin_client.post(f"{URL}{provider.id}/change/", data)
-    assert response.status_code == 302, response.context["adminform"].form.errors
+    incomplete = admin_client.post(form, {"kind": "license", "passed": "yes"})
+    assert incomplete.status_code == 200 and "expires_on" in incomplete.context["form"].errors
+    expires = dt.date.today() + dt.timedelta(days=365)
+    response = admin_client.post(
+        form,
+        {
+            "kind": "license",
+            "passed": "yes",
+            "license_state": "CA",
+            "license_number": "A999001",
+            "expires_on": expires.isoformat(),
+            "detail": "Medical Board of California lookup",
+        },
+    )
+    assert response.status_code == 302
     provider.refresh_from_db()
-    assert provider.verification_method == "state-license"
-    assert provider.verified_by == get_user_model().objects.get(username="admin")
-    assert provider.verified_at is not None
+    assert (provider.verification_status, provider.verification_method) == (
+        "verified",
+        "state-license",
+    )
+    check = provider.checks.get(kind="license")
+    assert check.checked_by == get_user_model().objects.get(username="admin")
+    assert (check.license_state, check.license_number, check.expires_on) == (
+        "CA",
+        "A999001",
+        expires,
+    )
+    page = admin_client.get(f"{URL}{provider.id}/change/").content.decode()
+    assert "A999001" in page and "Medical Board of California lookup" in page  # the inline
+    rems = admin_client.post(form, {"kind": "rems", "passed": "yes"})
+    assert rems.status_code == 302 and provider.checks.filter(kind="rems").exists()
 
 
 def test_verify_action(admin_client):
@@ -84,6 +114,9 @@ def test_verify_action(admin_client):
         {"action": "verify_npi_format", "_selected_action": [p.id for p in providers]},
         follow=True,
     )
-    assert b"NPI format verified for 2; failed for 0" in response.content
+    assert b"NPI format checked: passed for 2; failed for 0" in response.content
     assert set(Provider.objects.values_list("verification_method", flat=True)) == {"npi-format"}
-    assert all(p.verified_by_id for p in Provider.objects.all())
+    # An NPI check alone never makes a listing verified.
+    assert set(Provider.objects.values_list("verification_status", flat=True)) == {"unverified"}
+    admin = get_user_model().objects.get(username="admin")
+    assert {check.checked_by for p in providers for check in p.checks.all()} == {admin}

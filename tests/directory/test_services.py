@@ -32,7 +32,7 @@ from ketamine_association.directory.services import (
 )
 from ketamine_association.directory.validators import npi_is_valid
 
-from .factories import make_provider, npi, provider_values
+from .factories import checked, make_provider, npi, provider_values
 
 pytestmark = pytest.mark.django_db
 
@@ -251,10 +251,16 @@ def test_seed_makes_fictional_providers_over_real_zip_codes():
         assert p.treatments and p.credentials
         assert "fictional" in p.bio
         assert p.phone.startswith("(555) 555-01")
-        if p.verification_status == VerificationStatus.VERIFIED:
-            assert p.verification_method == VerificationMethod.NPI_FORMAT and p.verified_at
+        kinds = {check.kind for check in p.checks.all()}
+        if p.verification_status == VerificationStatus.VERIFIED:  # never without its checks
+            assert kinds == {"npi-format", "license"} and p.verified_at
+            assert p.verification_method == VerificationMethod.STATE_LICENSE
+        else:
+            assert "license" not in kinds
         assert p.slug == provider_slug(name=p.name, credentials=p.credentials, npi=p.npi)
     assert Provider.objects.order_by("id").first().npi == demo_npi(1)
+    statuses = set(Provider.objects.values_list("verification_status", flat=True))
+    assert statuses == {"verified", "unverified"}
 
 
 def test_seed_is_deterministic_and_continues_numbering():
@@ -280,24 +286,31 @@ def test_seed_weights_cities_by_their_zip_codes():
 # --------------------------------------------------------------------------- verification
 
 
-def test_verify_npi_format_records_method_date_and_who():
+def test_verify_npi_format_records_the_check_and_never_verifies_alone():
     staff = get_user_model().objects.create_user("checker", is_staff=True)
     good = make_provider()
     bad = make_provider()
     Provider.objects.filter(id=bad.id).update(npi="1234567890")  # a bad NPI from before
-    strong = make_provider(
-        verification_status="verified", verification_method=VerificationMethod.STATE_LICENSE
-    )
+    licensed = checked(make_provider(), "license")
     when = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
     outcome = provider_verify_npi_format(providers=Provider.objects.all(), by=staff, now=when)
-    assert (outcome.verified, outcome.failed, outcome.kept) == (1, 1, 1)
+    assert (outcome.verified, outcome.failed) == (2, 1)
     good.refresh_from_db()
-    assert (good.verification_status, good.verification_method) == ("verified", "npi-format")
-    assert (good.verified_at, good.verified_by) == (when, staff)
+    assert (good.verification_status, good.verification_method) == ("unverified", "npi-format")
+    check = good.checks.get()
+    assert (check.kind, check.passed, check.checked_at, check.checked_by) == (
+        "npi-format",
+        True,
+        when,
+        staff,
+    )
     bad.refresh_from_db()
-    assert bad.verification_status == "failed" and bad.verified_by == staff
-    strong.refresh_from_db()
-    assert strong.verification_method == VerificationMethod.STATE_LICENSE
+    assert bad.verification_status == "failed" and bad.checks.get().passed is False
+    licensed.refresh_from_db()  # NPI and a current license: verified
+    assert (licensed.verification_status, licensed.verification_method) == (
+        "verified",
+        "state-license",
+    )
 
 
 def test_factories_npis_are_valid():

@@ -11,7 +11,7 @@ import pytest
 from ketamine_association.directory.choices import Credential, State, Treatment
 from ketamine_association.directory.models import Provider
 
-from .factories import bulk_providers, make_provider
+from .factories import bulk_providers, checked, make_provider
 
 pytestmark = pytest.mark.django_db
 
@@ -73,23 +73,19 @@ def test_form_page_is_accessible_and_indexable(client):
 
 
 def test_search_by_zip_lists_nearest_first_with_distance_badges_and_treatments(client):
-    near = make_provider(
-        name="Near One",
-        zip_code="90210",
-        verification_status="verified",
-        verification_method="npi-format",
-        verified_at=dt.datetime(2026, 1, 2, tzinfo=dt.UTC),
-    )
+    near = checked(make_provider(name="Near One", zip_code="90210"), "npi-format", "license")
     far = make_provider(name="Far One", zip_code="90012", city="Los Angeles")
+    checked(make_provider(name="Nearby Two", zip_code="90210"), "npi-format")
     response, html = get(client, "/find-provider", {"location": "90210"})
     assert response["X-Robots-Tag"] == "noindex"
     assert html.index("Near One") < html.index("Far One")
-    assert "2 providers found" in html
+    assert "3 providers found" in html
     assert "within 50 miles of Beverly Hills, CA 90210" in html
-    distance = response.context["result"].hits[1].distance_mi
+    distance = response.context["result"].hits[2].distance_mi
     assert f"{distance:.1f} mi</strong>" in html
     assert re.search(r"0\.0 mi</strong>", html)
-    assert "✓ NPI format verified" in html and "Not verified" in html
+    assert "✓ Verified: NPI and license checked" in html and "Not verified" in html
+    assert "NPI format checked" in html  # an NPI check alone: named, never "verified"
     assert "Treatments: IV ketamine infusion" in html
     assert near.get_absolute_url() in html and far.get_absolute_url() in html
 
@@ -304,13 +300,11 @@ def test_profile_has_physician_jsonld_address_and_honest_verification(client):
     provider = make_provider(
         credentials=Credential.mask(["MD"]),
         conditions=0b1,
-        verification_status="verified",
-        verification_method="npi-format",
-        verified_at=dt.datetime(2026, 2, 3, tzinfo=dt.UTC),
         price_min_usd=400,
         price_max_usd=700,
         website="https://example.com/x",
     )
+    checked(provider, "npi-format", on=dt.date(2026, 2, 3))
     _, html = get(client, provider.get_absolute_url())
     page = Page(html)
     assert page.h1 == 1
@@ -329,8 +323,9 @@ def test_profile_has_physician_jsonld_address_and_honest_verification(client):
     assert data["medicalSpecialty"] == ["https://schema.org/Psychiatric"]
     assert data["availableService"] == [{"@type": "MedicalTherapy", "name": "IV ketamine infusion"}]
     assert data["url"] == f"https://ketamineassociation.test{provider.get_absolute_url()}"
-    assert "NPI format verified on February 3, 2026" in html
-    assert "We have not checked the license" in html
+    assert "NPI format checked on February 3, 2026" in html
+    assert "Not verified: a listing is verified only with a good NPI check" in html
+    assert "✓ Verified" not in html
     assert '<address class="provider-address">' in html
     assert "https://npiregistry.cms.hhs.gov/provider-view/" + provider.npi in page.links
     assert "noindex" not in html and "Fictional demo listing" not in html
@@ -346,13 +341,31 @@ def test_unverified_and_failed_profiles_say_so(client):
     provider = make_provider()
     _, html = get(client, provider.get_absolute_url())
     assert "Not verified: we have not checked this provider’s NPI or license yet." in html
-    Provider.objects.filter(id=provider.id).update(
-        verification_status="failed",
-        verification_method="npi-format",
-        verified_at=dt.datetime(2026, 2, 3, tzinfo=dt.UTC),
-    )
+    checked(provider, "npi-format", passed=False, on=dt.date(2026, 2, 3))
     _, html = get(client, provider.get_absolute_url())
-    assert "NPI check failed on February 3, 2026" in html and "✓" not in html
+    assert "NPI format check failed on February 3, 2026: not a valid NPI" in html
+    assert "✓" not in html
+
+
+def test_profile_badge_names_each_check_with_its_date(client):
+    provider = make_provider()
+    checked(provider, "npi-registry", on=dt.date(2026, 3, 4), detail="MARISOL QUENTARA, M.D.")
+    checked(provider, "license", on=dt.date(2026, 3, 5), expires_on=dt.date(2030, 6, 30))
+    checked(provider, "rems", on=dt.date(2026, 3, 6))
+    _, html = get(client, provider.get_absolute_url())
+    assert "✓ Verified: NPI and license checked" in html
+    assert "NPI matched in the national registry on March 4, 2026" in html
+    assert "License (CA A999001) checked by staff on March 5, 2026, expires June 30, 2030" in html
+    assert "REMS certification seen by staff on March 6, 2026" in html
+
+
+def test_expired_license_hides_the_verified_badge(client):
+    provider = checked(make_provider(), "npi-format", "license")
+    Provider.objects.filter(id=provider.id).update(verification_status="verified")
+    provider.checks.filter(kind="license").update(expires_on=dt.date(2020, 1, 31))
+    _, html = get(client, provider.get_absolute_url())  # before the daily job re-derives it
+    assert "✓ Verified" not in html and "Not verified" in html
+    assert "expired January 31, 2020" in html
 
 
 def test_demo_profile_is_marked_fictional_and_not_indexed(client):
