@@ -3,10 +3,14 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # django-allauth: signup, login, email confirmation, password reset, second factor.
+    path("accounts/", include("allauth.urls")),
+    path("", include("ketamine_association.accounts.urls")),
     path("", include("ketamine_association.articles.urls")),
     path("", include("ketamine_association.directory.urls")),
     path("", include("ketamine_association.newsletter.urls")),
     path("", include("ketamine_association.association.urls")),
+    path("", include("ketamine_association.practitioners.urls")),
     path("", include("ketamine_association.core.urls")),
     # Last: any page-shaped path not matched above may be a site page (articles.page_urls).
     path("", include("ketamine_association.articles.page_urls")),

@@ -48,6 +48,12 @@ INSTALLED_APPS = [
     "ketamine_association.directory",
     "ketamine_association.newsletter",
     "ketamine_association.association",
+    "ketamine_association.practitioners",
+    # Before allauth: its templates here override allauth's (the site's own look).
+    "ketamine_association.accounts",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
 ]
 
 MIDDLEWARE = [
@@ -62,6 +68,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "ketamine_association.core.ratelimit.RetryAfterMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "ketamine_association.accounts.middleware.AdminRequiresMfaMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
@@ -145,6 +153,7 @@ PASSWORD_HASHERS = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "10"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
@@ -155,8 +164,37 @@ AXES_CLIENT_IP_CALLABLE = "ketamine_association.core.ratelimit.client_ip"
 AXES_VERBOSE = False
 AXES_SENSITIVE_PARAMETERS = ["username", "email", "password"]
 
-# Where a login without a safe `next` lands (Django's default, /accounts/profile/, is a 404).
-LOGIN_REDIRECT_URL = "/admin/"
+# Where a login without a safe `next` lands (Django's default, /accounts/profile/, is a 404):
+# the practitioner's dashboard. The admin's own login keeps its `next` (/admin/ by default);
+# allauth's adapter sends staff without a `next` to /admin/ (accounts/adapter.py).
+LOGIN_REDIRECT_URL = "/dashboard"
+LOGIN_URL = "/accounts/login/"
+
+# Practitioner accounts (django-allauth, ketamine_association/accounts/): sign-up with email
+# and password, a mandatory verified address (a link by mail, through the task queue: the
+# adapter hands every allauth mail to core.mail.send_transactional), login by email, password
+# reset, change of email with re-verification, and allauth's own rate limits (its defaults,
+# counted in the default cache; login failures: 5 a minute per address and account, 10 per
+# 5 minutes per IP). allauth rotates the session key at login (django.contrib.auth.login).
+ACCOUNT_ADAPTER = "ketamine_association.accounts.adapter.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False  # the link shows a button; opening it changes nothing
+ACCOUNT_CHANGE_EMAIL = True  # one address per account; a new one is verified before it counts
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_SESSION_REMEMBER = None  # "Remember me" on the login form
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Ketamine Association] "
+# Second factor (allauth.mfa): TOTP apps and recovery codes.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = SITE_NAME
+# The admin asks a staff account for a TOTP authenticator (accounts/middleware.py): on in
+# production, off in local development and tests unless ADMIN_REQUIRES_MFA=1.
+ADMIN_REQUIRES_MFA = env_bool("ADMIN_REQUIRES_MFA", False)
 
 # Behind one trusted proxy: the META key of its client-address header, e.g.
 # HTTP_X_FORWARDED_FOR (its last hop is used). Empty: REMOTE_ADDR. Rate limits and login

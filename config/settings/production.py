@@ -28,3 +28,7 @@ CACHES = {
         "OPTIONS": {"IGNORE_EXCEPTIONS": True},
     }
 }
+
+# Staff accounts must pass a second factor (TOTP) before the admin opens (accounts/middleware.py);
+# only an explicit ADMIN_REQUIRES_MFA=0 in the environment turns it off.
+ADMIN_REQUIRES_MFA = env_bool("ADMIN_REQUIRES_MFA", True)

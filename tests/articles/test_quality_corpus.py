@@ -50,7 +50,7 @@ def test_dosing_protocols_stated_counts(report):
 
 # What stays dead once the association's pages exist: two articles the corpus links but does
 # not hold (content for the editors, not pages to build). The corpus links no page that
-# another open issue builds; /provider-directory/apply (issue 14) is a site page until then.
+# another open issue builds.
 STILL_DEAD = {
     "link to /blog/is-ketamine-right-for-you",
     "link to /blog/patient-screening-assessment",

@@ -19,7 +19,6 @@ PATHS = [
     "/about-ketamine",
     "/membership",
     "/membership/practitioners",
-    "/provider-directory/apply",
     "/privacy",
     "/terms",
     "/disclaimer",

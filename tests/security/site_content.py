@@ -6,6 +6,8 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from axes.models import AccessFailureLog
 from django.contrib import admin
 from django.contrib.auth import get_user_model
@@ -21,6 +23,7 @@ from ketamine_association.directory.models import Provider
 from ketamine_association.newsletter import tokens
 from ketamine_association.newsletter.choices import SubscriberStatus
 from ketamine_association.newsletter.models import Delivery, Subscriber
+from ketamine_association.practitioners.models import Application, ListingOwner
 from tests.articles.factories import article_text, write
 from tests.directory.factories import make_provider
 from tests.mailqueue import deliver_queued_mail
@@ -132,6 +135,14 @@ def one_of_every_admin_model(site: SiteContent):
         defaults={"article": Article.objects.first(), "source": Redirect.Source.FRONTMATTER},
     )
     owner = staff_user("admin-owner", is_superuser=True)
+    # django-allauth's admin: the owner's verified address and a TOTP authenticator.
+    EmailAddress.objects.create(user=owner, email=owner.email, verified=True, primary=True)
+    TOTP.activate(owner, generate_totp_secret())
+    # An application to be listed (waiting), and the listing's owner.
+    Application.objects.create(
+        applicant=owner, proposed={"name": "Private Applicant"}, license_expires_on="2030-01-01"
+    )
+    ListingOwner.objects.create(provider=site.provider, account=owner)
     # django-axes registers its logs: a good login, then a failed one, fill them.
     login = Client()
     login.post("/admin/login/", {"username": "admin-owner", "password": PASSWORD})

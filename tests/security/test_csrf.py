@@ -34,6 +34,9 @@ PAGES = {
     "preferences": lambda site: site.preferences,
     "admin-login": lambda site: "/admin/login/",
     "contact": lambda site: "/contact",
+    "account-login": lambda site: "/accounts/login/",
+    "account-signup": lambda site: "/accounts/signup/",
+    "password-reset": lambda site: "/accounts/password/reset/",
 }
 # The pages known to hold a POST form today. A form added to any page above is tested
 # without a change here; this list only guards against a parser that finds nothing.
@@ -44,6 +47,9 @@ KNOWN_POST_FORMS = {
     "preferences",
     "admin-login",
     "contact",
+    "account-login",
+    "account-signup",
+    "password-reset",
 }
 # RFC 8058 one-click unsubscribe: the only view that may accept a POST without a token.
 EXEMPT = {"newsletter:unsubscribe"}

@@ -113,6 +113,12 @@ def regex_paths(prefix: str, pattern: RegexPattern) -> list[str]:
         return [f"/{prefix}{label}/" for label in labels]
     if "(?P<url>" in regex:
         return [f"/{prefix}no-such-page/"]
+    # django-allauth's two signed links: a key that is not valid (a real one is tested in
+    # tests/accounts/: opening it changes nothing until the page's button is pressed).
+    if "(?P<uidb36>" in regex:
+        return [f"/{prefix}password/reset/key/1-set-password/", f"/{prefix}password/reset/key/z-x/"]
+    if "confirm-email/(?P<key>" in regex:
+        return [f"/{prefix}confirm-email/MQ:1vQxYz:not-a-real-key/"]
     raise AssertionError(f"{prefix}{regex}: no values for this regex pattern")
 
 
