@@ -12,8 +12,10 @@ from __future__ import annotations
 import os
 import re
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
+from django.core.files.storage import FileSystemStorage
 from django.http import FileResponse, Http404
 
 # One path part: starts with a letter or digit; letters, digits, dot, dash, underscore after.
@@ -74,3 +76,26 @@ def file_response(
     response["Content-Security-Policy"] = csp
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+class RootedStorage(FileSystemStorage):
+    """Uploads kept under a folder that settings decide when the file is used (tests move
+    it), not when the model is imported: `root()` is asked each time. `base_url` is the URL
+    prefix of the app's own serving view, or None for files no URL serves."""
+
+    def __init__(self, root: Callable[[], Path], base_url: str | None = None):
+        self._root = root
+        self._served_at = base_url
+        super().__init__()
+
+    @property
+    def base_location(self):
+        return str(self._root())
+
+    @property
+    def location(self):
+        return str(Path(self._root()).resolve())
+
+    @property
+    def base_url(self):
+        return self._served_at

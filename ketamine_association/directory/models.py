@@ -3,11 +3,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+
+from ketamine_association.core.files import RootedStorage
 
 from .choices import (
     VERIFICATION_WHAT,
@@ -34,24 +35,9 @@ def photos_root() -> Path:
     return Path(getattr(settings, "PROVIDER_PHOTOS_ROOT", default))
 
 
-class PhotoStorage(FileSystemStorage):
+def photo_storage() -> RootedStorage:
     """Provider photos under var/media/providers, served by the directory's own view."""
-
-    @property
-    def base_location(self):
-        return str(photos_root())
-
-    @property
-    def location(self):
-        return str(photos_root().resolve())
-
-    @property
-    def base_url(self):
-        return PHOTOS_URL
-
-
-def photo_storage() -> PhotoStorage:
-    return PhotoStorage()
+    return RootedStorage(photos_root, base_url=PHOTOS_URL)
 
 
 class Provider(models.Model):

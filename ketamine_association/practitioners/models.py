@@ -1,8 +1,8 @@
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.utils import timezone
 
+from ketamine_association.core.files import RootedStorage
 from ketamine_association.directory.models import Provider
 
 from .choices import ApplicationStatus
@@ -12,21 +12,9 @@ def rems_root():
     return settings.VAR_DIR / "private" / "rems"
 
 
-class PrivateStorage(FileSystemStorage):
-    """REMS confirmations: under var/private, never served by any URL (staff open them from
-    the admin's download view, which checks the permission)."""
-
-    @property
-    def base_location(self):
-        return str(rems_root())
-
-    @property
-    def location(self):
-        return str(rems_root().resolve())
-
-
-def private_storage() -> PrivateStorage:
-    return PrivateStorage()
+def private_storage() -> RootedStorage:
+    """REMS confirmations: under var/private, which no URL serves."""
+    return RootedStorage(rems_root)
 
 
 class Application(models.Model):

@@ -2,35 +2,19 @@
 SMTP server received (sent from the task queue by the worker's code, tests/mailqueue.py),
 confirm, and land signed in on the dashboard. The account pages pass axe at a phone's width."""
 
-import re
 from urllib.parse import urlsplit
 
 import pytest
 from allauth.account.models import EmailAddress
 
 from tests.mailqueue import deliver_queued_mail
-from tests.newsletter.smtp import SmtpSink
+from tests.newsletter.smtp import mail_link as link
 
 from .accessibility import assert_accessible
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "a long and unusual passphrase 42"
-
-
-@pytest.fixture
-def smtp(settings):
-    with SmtpSink() as sink:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
-        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-        settings.EMAIL_TIMEOUT = 10
-        yield sink.recorder
-
-
-def link(received, pattern: str, site: str) -> str:
-    url = re.search(rf"https?://\S*{pattern}\S*", received.part("plain")).group(0)
-    return site + urlsplit(url).path
 
 
 def sign_up(page, site, email):

@@ -9,7 +9,6 @@ from django.apps import apps as django_apps
 
 from ketamine_association.association.models import ContactMessage
 from tests.mailqueue import deliver_queued_mail
-from tests.newsletter.smtp import SmtpSink
 
 from .accessibility import assert_accessible
 
@@ -21,14 +20,10 @@ SEED = "ketamine_association.association.migrations.0002_seed_membership_tiers"
 
 
 @pytest.fixture
-def smtp(settings):
-    with SmtpSink() as sink:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
-        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-        settings.EMAIL_TIMEOUT = 10
-        settings.CONTACT_STAFF_EMAIL = STAFF
-        yield sink.recorder
+def smtp(smtp, settings):
+    """The real SMTP server of tests/conftest.py, with the staff inbox named."""
+    settings.CONTACT_STAFF_EMAIL = STAFF
+    return smtp
 
 
 def test_write_a_message_and_both_mails_arrive(page, site, smtp):

@@ -2,33 +2,15 @@
 server received (sent from the task queue by the worker's code, tests/mailqueue.py), confirm,
 then unsubscribe from the link in the welcome email."""
 
-import re
-from urllib.parse import urlsplit
-
 import pytest
 
 from ketamine_association.newsletter.models import Subscriber
 from tests.mailqueue import deliver_queued_mail
-from tests.newsletter.smtp import SmtpSink
+from tests.newsletter.smtp import mail_link as link
 
 from .accessibility import assert_accessible
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def smtp(settings):
-    with SmtpSink() as sink:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
-        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-        settings.EMAIL_TIMEOUT = 10
-        yield sink.recorder
-
-
-def link(received, pattern: str, site: str) -> str:
-    url = re.search(rf"https?://\S*{pattern}\S*", received.part("plain")).group(0)
-    return site + urlsplit(url).path
 
 
 def test_sign_up_confirm_and_unsubscribe(page, site, smtp):

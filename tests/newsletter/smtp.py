@@ -11,6 +11,7 @@ import threading
 from collections import Counter
 from dataclasses import dataclass
 from email.message import EmailMessage
+from urllib.parse import urlsplit
 
 from aiosmtpd.controller import Controller
 
@@ -87,3 +88,10 @@ class SmtpSink:
 
     def __exit__(self, *exc):
         self.controller.stop()
+
+
+def mail_link(received, pattern: str, site: str) -> str:
+    """The first link in a received mail's text whose URL contains `pattern`, on `site` (the
+    live server), keeping its path."""
+    url = re.search(rf"https?://\S*{pattern}\S*", received.part("plain")).group(0)
+    return site + urlsplit(url).path
