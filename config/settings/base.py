@@ -167,7 +167,7 @@ AXES_SENSITIVE_PARAMETERS = ["username", "email", "password"]
 # Where a login without a safe `next` lands (Django's default, /accounts/profile/, is a 404):
 # the practitioner's dashboard. The admin's own login keeps its `next` (/admin/ by default);
 # allauth's adapter sends staff without a `next` to /admin/ (accounts/adapter.py).
-LOGIN_REDIRECT_URL = "/dashboard"
+LOGIN_REDIRECT_URL = "accounts:dashboard"  # a URL name: the one home of the address
 LOGIN_URL = "/accounts/login/"
 
 # Practitioner accounts (django-allauth, ketamine_association/accounts/): sign-up with email

@@ -7,14 +7,12 @@ from __future__ import annotations
 from allauth.account.adapter import DefaultAccountAdapter
 from django.core.mail import EmailMultiAlternatives
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from ketamine_association.core.addresses import normalise_email
 from ketamine_association.core.mail import send_transactional
 from ketamine_association.core.ratelimit import client_ip
-
-DASHBOARD = "/dashboard"
-ADMIN = "/admin/"
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -53,7 +51,7 @@ class AccountAdapter(DefaultAccountAdapter):
         )
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
-        return ADMIN if request.user.is_staff else DASHBOARD
+        return reverse("admin:index" if request.user.is_staff else "accounts:dashboard")
 
     def get_client_ip(self, request: HttpRequest) -> str:
         return client_ip(request) or "0.0.0.0"  # noqa: S104 - a key for the rate limit only

@@ -11,6 +11,7 @@ import secrets
 from django.core.files.base import File
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from ketamine_association.core.mail import send_transactional
@@ -126,7 +127,7 @@ def _mail_decision(application: Application, decision: str) -> None:
         "listing_url": absolute(application.provider.get_absolute_url())
         if application.provider
         else "",
-        "dashboard_url": absolute("/dashboard"),
+        "dashboard_url": absolute(reverse("accounts:dashboard")),
     }
     send_transactional(
         to=application.applicant.email,
