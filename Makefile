@@ -18,6 +18,7 @@ define WHERE_TO_GO
   Find a provider  http://127.0.0.1:$(PORT)/find-provider?location=77042
   Newsletter       http://127.0.0.1:$(PORT)/newsletter
   About, Contact   http://127.0.0.1:$(PORT)/about  http://127.0.0.1:$(PORT)/contact
+  Practitioners    http://127.0.0.1:$(PORT)/accounts/signup/  then /provider-directory/apply
   Admin            http://127.0.0.1:$(PORT)/admin/  (make editor creates an account)
 endef
 export WHERE_TO_GO
