@@ -17,15 +17,13 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 
-ADMIN_PREFIX = "/admin/"
-
 
 class AdminRequiresMfaMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest):
-        if settings.ADMIN_REQUIRES_MFA and request.path.startswith(ADMIN_PREFIX):
+        if settings.ADMIN_REQUIRES_MFA and request.path.startswith(reverse("admin:index")):
             refused = admin_refusal(request)
             if refused is not None:
                 return refused
@@ -55,6 +53,7 @@ def admin_refusal(request: HttpRequest) -> HttpResponseRedirect | None:
 
 
 def _redirect(name: str, next_path: str) -> HttpResponseRedirect:
-    if not next_path.startswith(ADMIN_PREFIX):
-        next_path = ADMIN_PREFIX
+    admin = reverse("admin:index")
+    if not next_path.startswith(admin):
+        next_path = admin
     return HttpResponseRedirect(f"{reverse(name)}?{urlencode({'next': next_path})}")
