@@ -84,6 +84,26 @@ class Provider(models.Model):
     languages = FlagsField(flags=Language, blank=True)
     accepting_new_patients = models.BooleanField(default=True)
     is_member = models.BooleanField("association member", default=False)
+    membership_tier = models.ForeignKey(
+        "association.MembershipTier",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Set by staff; billing comes later. Never changes the order of results.",
+    )
+    membership_starts_on = models.DateField("member since", null=True, blank=True)
+    membership_ends_on = models.DateField(
+        "membership ends", null=True, blank=True, help_text="Empty: no end date."
+    )
+    is_suspended = models.BooleanField(
+        "suspended",
+        default=False,
+        help_text="A suspended listing leaves search, the sitemap and its page (410 Gone).",
+    )
+    suspension_reason = models.TextField(
+        blank=True, max_length=2000, help_text="For staff and the owner; never shown publicly."
+    )
     verification_status = models.CharField(
         max_length=12, choices=VerificationStatus.choices, default=VerificationStatus.UNVERIFIED
     )
@@ -128,6 +148,7 @@ class Provider(models.Model):
                     "insurance",
                     "accepting_new_patients",
                     "verification_status",
+                    "is_suspended",
                     "id",
                 ],
                 name="provider_geo_idx",

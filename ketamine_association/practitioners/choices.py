@@ -46,3 +46,42 @@ class Decision(models.TextChoices):
     APPROVE = "approve", "Approve and publish the listing"
     CHANGES = "changes", "Ask for changes"
     REJECT = "reject", "Reject"
+
+
+class ClaimStatus(models.TextChoices):
+    """A claim on a listing. AUTO: approved at once (the account's verified email is on the
+    listing's website domain). DISPUTE: the listing already had an owner when claimed; staff
+    decide, and nobody is told who owns it."""
+
+    AUTO = "auto", "Approved automatically"
+    SUBMITTED = "submitted", "Waiting for review"
+    DISPUTE = "dispute", "Dispute: the listing has an owner"
+    APPROVED = "approved", "Approved by staff"
+    REJECTED = "rejected", "Rejected"
+
+
+OPEN_CLAIM_STATUSES = (ClaimStatus.SUBMITTED, ClaimStatus.DISPUTE)
+
+
+class ChangeStatus(models.TextChoices):
+    """A recorded change to a listing. APPLIED: published at once (the fields that are not
+    identity). PENDING: identity fields (name, credentials, NPI, license) waiting for staff;
+    the live listing keeps its verified values until APPROVED."""
+
+    APPLIED = "applied", "Published"
+    PENDING = "pending", "Waiting for review"
+    APPROVED = "approved", "Approved and published"
+    REJECTED = "rejected", "Rejected"
+
+
+# The fields whose change goes back to staff review (and the license's expiry date, which is
+# not a listing field but the license check's).
+IDENTITY_FIELDS = ("name", "credentials", "npi", "license_states", "license_number")
+
+
+class ReminderKind(models.TextChoices):
+    BEFORE = "before", "30 days before the license expires"
+    ON_DAY = "on-day", "On the day the license expires"
+
+
+LICENSE_REMINDER_DAYS = 30
