@@ -264,7 +264,16 @@ def provider_seed(
     moment = timezone.now()
     now = created_at.get_db_prep_save(moment, connection)
     today = timezone.localdate(moment)
-    defaults = {"photo": "", "verified_by_id": None, "created_at": now}
+    defaults = {
+        "photo": "",
+        "verified_by_id": None,
+        "created_at": now,
+        "membership_tier_id": None,
+        "membership_starts_on": None,
+        "membership_ends_on": None,
+        "is_suspended": False,
+        "suspension_reason": "",
+    }
     names = [f.attname for f in fields]
     quote = connection.ops.quote_name
     target = f"{quote(Provider._meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"

@@ -29,6 +29,7 @@ from .choices import (
 from .geo import city_place, location_resolve, state_from_slug, state_from_text, state_slug
 from .models import photos_root
 from .params import search_params
+from .parts import profile_parts
 from .seo import provider_jsonld
 
 
@@ -201,6 +202,7 @@ def profile(request: HttpRequest, slug: str) -> HttpResponse:
         "state_url": f"/find-provider/{state_slug(provider.state)}",
         "city_url": f"/find-provider/{state_slug(provider.state)}/{provider.city_slug}",
         "npi_is_demo": provider.is_demo,
+        "parts": profile_parts(request, provider),
     }
     return render(request, "directory/profile.html", context)
 

@@ -2,8 +2,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from . import services
-from .forms import ApplicationForm
+from .. import services
+from ..forms import ApplicationForm
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -1,9 +1,9 @@
 from django import forms
 from django.contrib import admin, messages
 
-from . import services
-from .choices import APPLICATION_FIELDS, ApplicationStatus, Decision
-from .models import Application, ListingOwner
+from .. import services
+from ..choices import APPLICATION_FIELDS, ApplicationStatus, Decision
+from ..models import Application, ListingOwner
 
 
 class DecisionForm(forms.ModelForm):

@@ -21,8 +21,8 @@ from ketamine_association.directory.models import Provider
 from ketamine_association.directory.services import provider_save, verification_record
 from ketamine_association.directory.validators import npi_is_valid
 
-from .choices import REMS_TYPES, ApplicationStatus, Decision
-from .models import Application, ListingOwner
+from ..choices import REMS_TYPES, ApplicationStatus, Decision
+from ..models import Application, ListingOwner
 
 SUBJECTS = {
     Decision.APPROVE: "Your listing is live",

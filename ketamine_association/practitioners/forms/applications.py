@@ -12,7 +12,7 @@ from ketamine_association.directory.choices import Treatment
 from ketamine_association.directory.geo import zip_place
 from ketamine_association.directory.models import Provider
 
-from .choices import APPLICATION_FIELDS, REMS_MAX_BYTES, REMS_TYPES
+from ..choices import APPLICATION_FIELDS, REMS_MAX_BYTES, REMS_TYPES
 
 YES_NO = [("no", "No"), ("yes", "Yes")]
 

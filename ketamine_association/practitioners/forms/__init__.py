@@ -1,0 +1,3 @@
+from .applications import ApplicationForm
+
+__all__ = ["ApplicationForm"]

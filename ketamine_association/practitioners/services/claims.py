@@ -1,0 +1,3 @@
+"""Claims on existing listings and the editors an owner invites."""
+
+__all__: list[str] = []

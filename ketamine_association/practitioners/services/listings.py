@@ -1,0 +1,3 @@
+"""Listings kept current by their owners and editors."""
+
+__all__: list[str] = []

@@ -1,0 +1,1 @@
+"""The practitioners' pages, one module per subject (see services/)."""
