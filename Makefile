@@ -39,10 +39,12 @@ demo: migrate
 	@$(MANAGE) shell -v 0 -c "from ketamine_association.directory.models import Provider as P; raise SystemExit(0 if P.objects.exists() else 3)" \
 	  || $(MANAGE) seed_providers --count 2000 --seed 1
 
+# The demo practitioner's password: $DEMO_PRACTITIONER_PASSWORD, else a new one printed each run.
 # The task worker (transactional mail: core/mail.py) runs beside the server and stops with it.
 run: demo
 	@echo "Serving on http://127.0.0.1:$(PORT)/ with the task worker (Ctrl-C stops both). Where to go:"
 	@echo "$$WHERE_TO_GO"
+	@SITE_URL=$(SITE_URL) $(MANAGE) demo_practitioner
 	@SITE_URL=$(SITE_URL) $(MANAGE) db_worker --no-reload & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; true' EXIT; trap 'exit 130' INT TERM; \
 	SITE_URL=$(SITE_URL) $(MANAGE) runserver 127.0.0.1:$(PORT)

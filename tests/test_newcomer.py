@@ -198,6 +198,13 @@ def test_make_run_prints_the_list_on_the_port_it_serves():
 
 
 @needs_make
+def test_make_run_prints_the_demo_practitioners_sign_in():
+    """The command itself is tested in tests/practitioners/test_demo_practitioner.py."""
+    dry = make("-n", "run", "PORT=8123")
+    assert re.search(r"^SITE_URL=\S+ \S+ manage\.py demo_practitioner$", dry, re.M), dry
+
+
+@needs_make
 def test_make_run_sets_site_url_from_the_port():
     dry = make("-n", "run", "PORT=8123")
     runserver = r"^SITE_URL=http://127\.0\.0\.1:8123 \S+ manage\.py runserver 127\.0\.0\.1:8123$"

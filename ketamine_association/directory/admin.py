@@ -4,6 +4,7 @@ set "verified" by hand: it is derived from the recorded checks (verification.py)
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied
 from django.db.models import F
 from django.db.models.lookups import Exact
@@ -19,7 +20,9 @@ from .models import Provider, VerificationCheck
 from .photos import PhotoField
 from .services import (
     npi_registry_check,
+    provider_restore,
     provider_save,
+    provider_suspend,
     provider_verify_npi_format,
     verification_record,
 )
@@ -46,6 +49,21 @@ def flag_filter(field: str, flags: type[FlagChoices], title: str) -> type[admin.
 
 # Derived from the recorded checks by services.verification_record: never edited.
 DERIVED = ("verification_status", "verification_method", "verified_at", "verified_by")
+REASON_REQUIRED = (
+    "Give the reason for the suspension (staff and the owner see it, never the public)."
+)
+MEMBERSHIP_HELP = "Set by staff; never changes the order of results."
+
+
+class SuspendForm(forms.Form):
+    """The reason the "Suspend" action asks for."""
+
+    reason = forms.CharField(
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For staff and the owner; never shown publicly.",
+        error_messages={"required": REASON_REQUIRED},
+    )
 
 
 class RecordCheckForm(forms.Form):
@@ -124,6 +142,11 @@ class ProviderForm(forms.ModelForm):
         zip_code = data.get("zip_code") or ""
         if latitude is None and zip_code and zip_place(zip_code) is None:
             self.add_error("zip_code", "Unknown ZIP code: give latitude and longitude.")
+        if data.get("is_suspended") and not (data.get("suspension_reason") or "").strip():
+            self.add_error("suspension_reason", REASON_REQUIRED)
+        starts, ends = data.get("membership_starts_on"), data.get("membership_ends_on")
+        if starts and ends and ends < starts:
+            self.add_error("membership_ends_on", "The membership cannot end before it starts.")
         return data
 
 
@@ -140,6 +163,7 @@ class ProviderAdmin(admin.ModelAdmin):
         "verification_method",
         "verified_at",
         "accepting_new_patients",
+        "is_suspended",
         "is_demo",
         "view_on_site_link",
     )
@@ -149,6 +173,7 @@ class ProviderAdmin(admin.ModelAdmin):
         "accepting_new_patients",
         "telehealth",
         "is_member",
+        "is_suspended",
         "is_demo",
         flag_filter("treatments", Treatment, "treatment"),
         flag_filter("conditions", Condition, "condition"),
@@ -159,7 +184,7 @@ class ProviderAdmin(admin.ModelAdmin):
     readonly_fields = ("slug", *DERIVED, "record_check_link", "created_at", "updated_at")
     list_per_page = 50
     show_full_result_count = False  # no COUNT(*) over a million rows on every page
-    actions = ["verify_npi_format", "check_npi_registry"]
+    actions = ["verify_npi_format", "check_npi_registry", "suspend", "restore"]
     inlines = [CheckInline]
     fieldsets = (
         (None, {"fields": ("name", "credentials", "npi", "practice_name", "slug", "bio", "photo")}),
@@ -178,8 +203,28 @@ class ProviderAdmin(admin.ModelAdmin):
                     "telehealth_states",
                     "languages",
                     "accepting_new_patients",
-                    "is_member",
                 )
+            },
+        ),
+        (
+            "Membership",
+            {
+                "fields": (
+                    "is_member",
+                    "membership_tier",
+                    ("membership_starts_on", "membership_ends_on"),
+                ),
+                "description": MEMBERSHIP_HELP,
+            },
+        ),
+        (
+            "Suspension",
+            {
+                "fields": ("is_suspended", "suspension_reason"),
+                "description": (
+                    "A suspended listing leaves search, the state and city pages and the "
+                    "sitemap; its page answers 410 Gone. A reason is required."
+                ),
             },
         ),
         (
@@ -259,7 +304,50 @@ class ProviderAdmin(admin.ModelAdmin):
         processed = getattr(upload, "processed", None)
         if processed is not None:  # never the upload itself: only the re-encoded files
             obj.photo = form.initial.get("photo") or ""
+        # Suspending and restoring go through their services (the cache, the record of who).
+        suspended, reason = obj.is_suspended, obj.suspension_reason
+        obj.is_suspended = form.initial.get("is_suspended", False)
+        obj.suspension_reason = form.initial.get("suspension_reason", "")
         provider_save(provider=obj, photo=processed)
+        if suspended and (not obj.is_suspended or reason != obj.suspension_reason):
+            provider_suspend(provider=obj, reason=reason, by=request.user)
+        elif not suspended and obj.is_suspended:
+            provider_restore(provider=obj, by=request.user)
+
+    @admin.action(description="Suspend the selected listings (asks for a reason)")
+    def suspend(self, request, queryset):
+        form = SuspendForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            providers = list(queryset)
+            for provider in providers:
+                provider_suspend(
+                    provider=provider, reason=form.cleaned_data["reason"], by=request.user
+                )
+                self.log_change(request, provider, "Suspended.")
+            self.message_user(
+                request,
+                f"Suspended {len(providers)}: out of search, the sitemap and the city pages.",
+                messages.SUCCESS,
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Suspend listings",
+            "form": form,
+            "providers": queryset,
+            "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),
+            "select_across": request.POST.get("select_across", "0"),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/directory/suspend.html", context)
+
+    @admin.action(description="Restore the selected suspended listings")
+    def restore(self, request, queryset):
+        providers = list(queryset.filter(is_suspended=True))
+        for provider in providers:
+            provider_restore(provider=provider, by=request.user)
+            self.log_change(request, provider, "Restored.")
+        self.message_user(request, f"Restored {len(providers)}.", messages.SUCCESS)
 
     @admin.action(description="Verify NPI format (10 digits and check digit) of the selected")
     def verify_npi_format(self, request, queryset):

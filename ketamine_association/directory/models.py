@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from django.conf import settings
@@ -234,6 +235,16 @@ class Provider(models.Model):
     @property
     def is_verified(self) -> bool:
         return self.verification_status == VerificationStatus.VERIFIED
+
+    def membership_on(self, today: dt.date) -> bool:
+        """The one rule of the membership badge: a member (is_member) whose membership has
+        started (or has no start date) and has not ended (or has no end date) on `today`.
+        A badge only: it never changes the order of results."""
+        return (
+            self.is_member
+            and (self.membership_starts_on is None or self.membership_starts_on <= today)
+            and (self.membership_ends_on is None or today <= self.membership_ends_on)
+        )
 
     @property
     def verified_what(self) -> str:

@@ -16,6 +16,7 @@ from django.db import connection
 from django.db.models import Count, F, Max, Q, QuerySet
 from django.db.models.lookups import Exact
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
 from .choices import (
     CACHE_SECONDS,
@@ -48,6 +49,20 @@ CARD_FIELDS = (
     "is_demo",
 )
 BOOLEAN_CARD_FIELDS = {"telehealth", "accepting_new_patients", "is_demo"}
+# What makes a listing public: every public read (search, state and city pages, sitemaps,
+# profiles) asks for it, the ORM through provider_listed(), the search's SQL through
+# _box_query. A suspended listing leaves them all; its profile answers 410 Gone.
+LISTED: dict[str, bool] = {"is_suspended": False}
+
+
+def provider_listed() -> QuerySet[Provider]:
+    """The providers the public may see (LISTED): the start of every public query."""
+    return Provider.objects.filter(**LISTED)
+
+
+def provider_is_listed(provider: Provider) -> bool:
+    """Whether the public may see this provider: LISTED, for one row already read."""
+    return all(getattr(provider, field) == value for field, value in LISTED.items())
 
 
 @dataclass(frozen=True)
@@ -117,9 +132,10 @@ def _box_query(*, bands: list[int], filters: ProviderFilters) -> tuple[str, list
     same statement, but compiling it costs several times more than running it, and a search
     runs it a few times: this is the hot path of the directory.
 
-    Every column it reads is in provider_geo_idx, so it is an index-only range scan per
-    latitude band (EXPLAIN: SEARCH ... USING COVERING INDEX provider_geo_idx
-    (lat_band=? AND longitude>? AND longitude<?))."""
+    Every column it reads is in provider_geo_idx (is_suspended too: only listed providers,
+    LISTED), so it is an index-only range scan per latitude band (EXPLAIN: SEARCH ... USING
+    COVERING INDEX provider_geo_idx (lat_band=? AND longitude>? AND longitude<?)).
+    The values of the box come first, then `params`."""
     where = [
         f"{_column('lat_band')} IN ({', '.join(['%s'] * len(bands))})",
         f"{_column('longitude')} >= %s",
@@ -128,6 +144,9 @@ def _box_query(*, bands: list[int], filters: ProviderFilters) -> tuple[str, list
         f"{_column('latitude')} <= %s",
     ]
     params: list = []
+    for field, value in LISTED.items():
+        where.append(f"{_column(field)} = %s")
+        params.append(value)
     for field, test, value in filters.required():
         if test == "mask":
             where.append(f"({_column(field)} & %s) = %s")
@@ -258,7 +277,7 @@ def provider_search(
     if filters.telehealth and origin.state and complete and not more:
         bit = State.bit(origin.state)
         remote = (
-            provider_filtered(Provider.objects.filter(telehealth=True), filters)
+            provider_filtered(provider_listed().filter(telehealth=True), filters)
             .filter(Exact(F("telehealth_states").bitand(bit), bit))
             .exclude(id__in=[pk for _, pk in local])
             .order_by("id")
@@ -291,7 +310,9 @@ def _cached(name: str, compute):
 
 
 def provider_get(*, slug: str) -> Provider | None:
-    return Provider.objects.filter(slug=slug).first()
+    """The provider of a profile page, listed or not (a suspended one answers 410 Gone:
+    provider_is_listed), with its membership tier."""
+    return Provider.objects.filter(slug=slug).select_related("membership_tier").first()
 
 
 @dataclass(frozen=True)
@@ -309,11 +330,28 @@ def provider_badge(*, provider: Provider, today: dt.date | None = None) -> Badge
     return Badge(decision.status == VerificationStatus.VERIFIED, lines)
 
 
+def provider_membership(*, provider: Provider, today: dt.date | None = None) -> str:
+    """The profile's membership badge, worded: "Association member · Practitioner tier, since
+    March 2025, until June 30, 2027"; "" unless the membership is current today
+    (Provider.membership_on). Set by staff; it never changes the order of results."""
+    today = today or timezone.localdate()
+    if not provider.membership_on(today):
+        return ""
+    details = []
+    if provider.membership_tier is not None:
+        details.append(f"{provider.membership_tier.name} tier")
+    if provider.membership_starts_on is not None:
+        details.append(f"since {date_format(provider.membership_starts_on, 'F Y')}")
+    if provider.membership_ends_on is not None:
+        details.append(f"until {date_format(provider.membership_ends_on, 'F j, Y')}")
+    return f"Association member · {', '.join(details)}" if details else "Association member"
+
+
 def state_counts() -> list[tuple[str, int]]:
     """(state, providers) for every state with a provider, in the order of State."""
 
     def compute():
-        rows = dict(Provider.objects.values_list("state").annotate(n=Count("id")).order_by())
+        rows = dict(provider_listed().values_list("state").annotate(n=Count("id")).order_by())
         return [(state, rows[state]) for state in State.values if rows.get(state)]
 
     return _cached("states", compute)
@@ -331,7 +369,8 @@ def state_cities(*, state: str) -> list[CityCount]:
 
     def compute():
         rows = (
-            Provider.objects.filter(state=state)
+            provider_listed()
+            .filter(state=state)
             .values_list("city_slug", "city")
             .annotate(n=Count("id"))
             .order_by()
@@ -349,21 +388,24 @@ def state_cities(*, state: str) -> list[CityCount]:
 
 def city_providers(*, state: str, city_slug: str) -> QuerySet[Provider]:
     return (
-        Provider.objects.filter(state=state, city_slug=city_slug)
+        provider_listed()
+        .filter(state=state, city_slug=city_slug)
         .defer("bio")
         .order_by("name", "id")
     )
 
 
 def sitemap_providers() -> QuerySet[Provider]:
-    """Real providers only: fictional demo profiles are never offered to search engines."""
-    return Provider.objects.filter(is_demo=False).only("slug", "updated_at").order_by("id")
+    """Real listed providers only: fictional demo profiles are never offered to search
+    engines, nor suspended ones."""
+    return provider_listed().filter(is_demo=False).only("slug", "updated_at").order_by("id")
 
 
 def sitemap_places() -> list[tuple[str, str | None]]:
-    """(state, city_slug or None) of every state and city page with a real provider."""
+    """(state, city_slug or None) of every state and city page with a real listed provider."""
     rows = (
-        Provider.objects.filter(is_demo=False)
+        provider_listed()
+        .filter(is_demo=False)
         .values_list("state", "city_slug")
         .distinct()
         .order_by("state", "city_slug")

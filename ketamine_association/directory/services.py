@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from .registry import NpiRegistry, RegistryUnavailable, registry, registry_verdi
 from .validators import npi_is_valid
 from .verification import verification_decide
 
+logger = logging.getLogger(__name__)
 MAX_CSV_BYTES = 200 * 1024 * 1024
 IMPORT_BATCH = 500
 
@@ -85,6 +87,36 @@ def provider_save(*, provider: Provider, photo: ProcessedPhoto | None = None) ->
         provider.photo = provider_photo_store(slug=provider.slug, photo=photo)
     provider.save()
     directory_version_bump()
+    return provider
+
+
+class SuspensionReasonMissing(ValueError):
+    """A listing is suspended only with a reason (for staff and the owner; never public)."""
+
+
+def provider_suspend(*, provider: Provider, reason: str, by=None) -> Provider:
+    """Take a listing out of every public read (selectors.LISTED): search, state and city
+    pages, sitemaps; its profile answers 410 Gone. `by`: the staff member (None: a job)."""
+    reason = reason.strip()
+    if not reason:
+        raise SuspensionReasonMissing("a suspension needs a reason")
+    provider.is_suspended = True
+    provider.suspension_reason = reason
+    provider.updated_at = timezone.now()
+    provider.save(update_fields=["is_suspended", "suspension_reason", "updated_at"])
+    directory_version_bump()
+    logger.info("provider %s suspended by user %s", provider.pk, getattr(by, "pk", None))
+    return provider
+
+
+def provider_restore(*, provider: Provider, by=None) -> Provider:
+    """Put a suspended listing back where it was (the reason is cleared)."""
+    provider.is_suspended = False
+    provider.suspension_reason = ""
+    provider.updated_at = timezone.now()
+    provider.save(update_fields=["is_suspended", "suspension_reason", "updated_at"])
+    directory_version_bump()
+    logger.info("provider %s restored by user %s", provider.pk, getattr(by, "pk", None))
     return provider
 
 
@@ -239,7 +271,8 @@ class SeedResult:
     seconds: float
 
 
-def _next_demo_number() -> int:
+def next_demo_number() -> int:
+    """The number of the next demo provider (demo.demo_npi): one past the highest stored."""
     last = Provider.objects.filter(npi__startswith=DEMO_NPI_PREFIX).aggregate(Max("npi"))
     return int(last["npi__max"][1:9]) + 1 if last["npi__max"] else 1
 
@@ -258,7 +291,7 @@ def provider_seed(
     values: PostgreSQL takes them by COPY, SQLite by one prepared INSERT (executemany)."""
     started = time.perf_counter()
     factory = DemoFactory(seed=seed, pool=zip_pool())
-    number = _next_demo_number()
+    number = next_demo_number()
     fields = [f for f in Provider._meta.concrete_fields if not f.primary_key]
     created_at = next(f for f in fields if f.attname == "created_at")
     moment = timezone.now()

@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 
 NPI_PREFIX = "80840"  # the NPI's ISO 7812 issuer prefix for US health applications
+# CMS issues NPIs beginning with 1 or 2 only (the demo directory's fictional ones begin with 9).
+ISSUED_FIRST_DIGITS = ("1", "2")
 
 
 def luhn_check_digit(digits: str) -> int:
@@ -40,6 +42,14 @@ def npi_problem(value: str) -> str | None:
 
 def npi_is_valid(value: str) -> bool:
     return isinstance(value, str) and npi_problem(value) is None
+
+
+def issued_npi_problem(value: str) -> str | None:
+    """Why `value` cannot be an NPI CMS issued (a practitioner's own), or None."""
+    problem = npi_problem(value)
+    if problem is None and not value.startswith(ISSUED_FIRST_DIGITS):
+        problem = "a real NPI starts with 1 or 2"
+    return problem
 
 
 def validate_npi(value: str) -> None:

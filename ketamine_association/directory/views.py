@@ -1,5 +1,5 @@
 """Thin views: parse the request, call a selector, render. Bad input is explained, never an
-error: every page here answers 200, 301 or 404."""
+error: every page here answers 200, 301 or 404 (410 for a suspended listing's profile)."""
 
 from __future__ import annotations
 
@@ -194,13 +194,24 @@ def profile(request: HttpRequest, slug: str) -> HttpResponse:
     provider = selectors.provider_get(slug=slug)
     if provider is None:
         raise Http404("No such provider.")
+    state_url = f"/find-provider/{state_slug(provider.state)}"
+    city_url = f"{state_url}/{provider.city_slug}"
+    if not selectors.provider_is_listed(provider):
+        # Suspended: gone for now, said kindly, with nothing of the listing but where to look.
+        context = {
+            "zip_code": provider.zip_code,
+            "search_url": f"/find-provider?location={provider.zip_code}",
+            "city_url": city_url,
+        }
+        return render(request, "directory/gone.html", context, status=410)
     context = {
         "provider": provider,
         "badge": selectors.provider_badge(provider=provider),
+        "membership": selectors.provider_membership(provider=provider),
         "jsonld": provider_jsonld(provider=provider),
         "canonical": absolute(provider.get_absolute_url()),
-        "state_url": f"/find-provider/{state_slug(provider.state)}",
-        "city_url": f"/find-provider/{state_slug(provider.state)}/{provider.city_slug}",
+        "state_url": state_url,
+        "city_url": city_url,
         "npi_is_demo": provider.is_demo,
         "parts": profile_parts(request, provider),
     }

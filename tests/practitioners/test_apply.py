@@ -84,6 +84,7 @@ def test_a_valid_application_waits_in_the_queue(client, practitioner):
         ("npi", NPI[:-1] + str((int(NPI[-1]) + 1) % 10), "check digit"),
         ("npi", NPI[:9], "10 digits"),
         ("npi", "12345abcde", "10 digits"),
+        ("npi", npi(4242, prefix="9"), "starts with 1 or 2"),
         ("zip_code", "00000", "not a US ZIP code we know"),
         ("license_expires_on", "2020-01-01", "expired"),
         ("website", "javascript:alert(1)", "valid URL"),

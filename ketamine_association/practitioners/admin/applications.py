@@ -1,36 +1,26 @@
-from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 
 from .. import services
 from ..choices import APPLICATION_FIELDS, ApplicationStatus, Decision
 from ..models import Application, ListingOwner
+from .decisions import DecisionAdminMixin, DecisionForm
 
 
-class DecisionForm(forms.ModelForm):
-    decision = forms.ChoiceField(choices=[("", "—"), *Decision.choices], required=False)
-    reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 5}),
-        required=False,
-        help_text="The applicant receives this text by mail, whatever the decision.",
-    )
+class ApplicationDecisionForm(DecisionForm):
+    decisions = Decision.choices
+    reason_help = "The applicant receives this text by mail, whatever the decision."
+    reason_missing = "Write the reason the applicant will read."
 
-    class Meta:
+    class Meta(DecisionForm.Meta):
         model = Application
-        fields = ()
-
-    def clean(self):
-        data = super().clean()
-        if data.get("decision") and not (data.get("reason") or "").strip():
-            self.add_error("reason", "Write the reason the applicant will read.")
-        return data
 
 
 @admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):
+class ApplicationAdmin(DecisionAdminMixin, admin.ModelAdmin):
     """The review queue: waiting applications first, oldest first. Staff read what was
     proposed and decide, with a written reason the applicant receives by mail."""
 
-    form = DecisionForm
+    form = ApplicationDecisionForm
     list_display = ("__str__", "status", "submitted_at", "applicant", "decided_by")
     list_filter = ("status",)
     search_fields = ("proposed__npi", "applicant__email")
@@ -64,19 +54,10 @@ class ApplicationAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    def save_model(self, request, obj, form, change):
-        decision = form.cleaned_data.get("decision")
-        if not decision:
-            return
-        try:
-            services.application_decide(
-                application=obj,
-                decision=decision,
-                reason=form.cleaned_data["reason"],
-                by=request.user,
-            )
-        except services.DecisionRefused as exc:
-            messages.error(request, str(exc))
+    def decide(self, request, obj, *, decision: str, reason: str) -> None:
+        services.application_decide(
+            application=obj, decision=decision, reason=reason, by=request.user
+        )
 
 
 @admin.register(ListingOwner)

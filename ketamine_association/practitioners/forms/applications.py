@@ -11,6 +11,7 @@ from django.utils import timezone
 from ketamine_association.directory.choices import Treatment
 from ketamine_association.directory.geo import zip_place
 from ketamine_association.directory.models import Provider
+from ketamine_association.directory.validators import issued_npi_problem
 
 from ..choices import APPLICATION_FIELDS, REMS_MAX_BYTES, REMS_TYPES
 
@@ -80,6 +81,13 @@ class ApplicationForm(forms.ModelForm):
             raise forms.ValidationError("This license has expired: renew it before applying.")
         return value
 
+    def clean_npi(self) -> str:
+        """A practitioner's own NPI: the listing's format rule, and one CMS could have issued."""
+        value = self.cleaned_data["npi"]
+        if problem := issued_npi_problem(value):
+            raise forms.ValidationError(f"{value} is not a valid NPI: {problem}.")
+        return value
+
     def clean_zip_code(self) -> str:
         value = self.cleaned_data["zip_code"].strip()
         if zip_place(value) is None:
@@ -98,17 +106,21 @@ class ApplicationForm(forms.ModelForm):
             raise forms.ValidationError("Upload a PDF, PNG or JPEG file.")
         return upload
 
-    def clean(self):
-        data = super().clean()
+    REMS_ONLY = "Esketamine (Spravato) is given only at REMS-certified locations."
+
+    def check_rems(self, data: dict) -> None:
+        """Esketamine is given only at a REMS-certified location, with its confirmation (a
+        listing's edit form relaxes this when the certification is already on file)."""
         treatments = data.get("treatments") or 0
         if treatments & Treatment.bit(Treatment.ESKETAMINE):
             if not data.get("rems_certified"):
-                self.add_error(
-                    "rems_certified",
-                    "Esketamine (Spravato) is given only at REMS-certified locations.",
-                )
+                self.add_error("rems_certified", self.REMS_ONLY)
             elif not data.get("rems_document"):
                 self.add_error("rems_document", "Upload the location's REMS confirmation.")
+
+    def clean(self):
+        data = super().clean()
+        self.check_rems(data)
         low, high = data.get("price_min_usd"), data.get("price_max_usd")
         if low is not None and high is not None and low > high:
             self.add_error("price_max_usd", "The highest price is below the lowest.")

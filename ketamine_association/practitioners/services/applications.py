@@ -88,25 +88,13 @@ def _publish(application: Application, *, by, now: dt.datetime) -> Provider:
     checked recorded as its verification."""
     provider = provider_save(provider=Provider(**application.proposed))
     ListingOwner.objects.create(provider=provider, account=application.applicant, since=now)
-    npi = provider.npi
-    verification_record(
+    listing_checks_record(
         provider=provider,
-        kind=CheckKind.NPI_FORMAT,
-        passed=npi_is_valid(npi),
-        detail=f"NPI {npi}: 10 digits, check digit valid",
-        checked_at=now,
-    )
-    states = [s.value for s in State.members(provider.license_states)]
-    verification_record(
-        provider=provider,
-        kind=CheckKind.LICENSE,
-        passed=True,
         by=by,
+        now=now,
+        npi=True,
+        license_expires_on=application.license_expires_on,
         detail="checked by staff while reviewing the application",
-        license_state=provider.state if provider.state in states else (states or [""])[0],
-        license_number=provider.license_number,
-        expires_on=application.license_expires_on,
-        checked_at=now,
     )
     if application.rems_certified and application.rems_document:
         verification_record(
@@ -118,6 +106,35 @@ def _publish(application: Application, *, by, now: dt.datetime) -> Provider:
             checked_at=now,
         )
     return provider
+
+
+def listing_checks_record(*, provider: Provider, by, now: dt.datetime, npi: bool,
+                          license_expires_on: dt.date | None, detail: str) -> None:  # fmt: skip
+    """What staff checked of a listing's identity, recorded as its verification: its NPI's
+    format (when `npi`), and its license as staff checked it, valid until `license_expires_on`
+    (when given; in the practice's state if licensed there, else the first licensed state).
+    Approving an application and approving a listing's identity change both record this."""
+    if npi:
+        verification_record(
+            provider=provider,
+            kind=CheckKind.NPI_FORMAT,
+            passed=npi_is_valid(provider.npi),
+            detail=f"NPI {provider.npi}: 10 digits, check digit valid",
+            checked_at=now,
+        )
+    if license_expires_on is not None:
+        states = [s.value for s in State.members(provider.license_states)]
+        verification_record(
+            provider=provider,
+            kind=CheckKind.LICENSE,
+            passed=True,
+            by=by,
+            detail=detail,
+            license_state=provider.state if provider.state in states else (states or [""])[0],
+            license_number=provider.license_number,
+            expires_on=license_expires_on,
+            checked_at=now,
+        )
 
 
 def _mail_decision(application: Application, decision: str) -> None:
