@@ -45,6 +45,7 @@ run: demo
 	@echo "Serving on http://127.0.0.1:$(PORT)/ with the task worker (Ctrl-C stops both). Where to go:"
 	@echo "$$WHERE_TO_GO"
 	@SITE_URL=$(SITE_URL) $(MANAGE) demo_practitioner
+	@$(MANAGE) daily_jobs --schedule
 	@SITE_URL=$(SITE_URL) $(MANAGE) db_worker --no-reload & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; true' EXIT; trap 'exit 130' INT TERM; \
 	SITE_URL=$(SITE_URL) $(MANAGE) runserver 127.0.0.1:$(PORT)

@@ -266,6 +266,8 @@ DEFAULT_FROM_EMAIL = os.environ.get(
 # A mail the relay does not take is tried again after 1 min, then each wait 4 times longer
 # (at most MAIL_RETRY_MAX_SECONDS), MAIL_RETRY_ATTEMPTS attempts in all: 8 over about 22 h.
 TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# The daily jobs (core/schedule.py: purges, license expiry and reminders) run at this UTC time.
+DAILY_JOBS_AT = os.environ.get("DAILY_JOBS_AT", "03:30")
 MAIL_RETRY_ATTEMPTS = int(os.environ.get("MAIL_RETRY_ATTEMPTS", "8"))
 MAIL_RETRY_BASE_SECONDS = float(os.environ.get("MAIL_RETRY_BASE_SECONDS", "60"))
 MAIL_RETRY_MAX_SECONDS = float(os.environ.get("MAIL_RETRY_MAX_SECONDS", str(8 * 3600)))

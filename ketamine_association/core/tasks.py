@@ -130,3 +130,14 @@ def forget_finished_mail(sender, task_result, **kwargs) -> None:
         )
     except Exception as exc:  # the mail's own outcome stands whatever happens here
         logger.error("mail task %s: arguments not cleared: %s", task_result.id, type(exc).__name__)
+
+
+@task()
+def daily_jobs_task() -> dict[str, int | None]:
+    """Run the registered daily jobs (core/schedule.py), then wait in the queue for the next
+    day's run. Returns {job: count, or None when it failed} (no personal data)."""
+    from .schedule import daily_jobs_schedule, run_daily_jobs
+
+    outcomes = run_daily_jobs()
+    daily_jobs_schedule()
+    return {outcome.name: outcome.count for outcome in outcomes}
