@@ -53,6 +53,7 @@ REASON_REQUIRED = (
     "Give the reason for the suspension (staff and the owner see it, never the public)."
 )
 MEMBERSHIP_HELP = "Set by staff; never changes the order of results."
+SUSPEND_AT_ONCE = 100
 
 
 class SuspendForm(forms.Form):
@@ -318,7 +319,7 @@ class ProviderAdmin(admin.ModelAdmin):
     def suspend(self, request, queryset):
         form = SuspendForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
-            providers = list(queryset)
+            providers = list(queryset[:SUSPEND_AT_ONCE])  # a listing at a time, not a million
             for provider in providers:
                 provider_suspend(
                     provider=provider, reason=form.cleaned_data["reason"], by=request.user
