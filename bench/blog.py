@@ -38,6 +38,8 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from cryptography.fernet import Fernet
+
 # bench/run.py's helpers: generated articles, child environments, servers (no side effects).
 from run import (
     CORPUS,
@@ -539,6 +541,7 @@ def bench_http(var_dir: Path, export_dir: Path, tmp: Path) -> dict:
     secret = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(60))
     prod = {
         "SECRET_KEY": secret,
+        "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "0",
         "SITE_URL": SITE_URL,

@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+from cryptography.fernet import Fernet
 from run import (  # bench/run.py, beside this file
     CORPUS,
     CORPUS_IMAGES,
@@ -789,6 +790,7 @@ def main() -> int:
         site = dict(
             DJANGO_SETTINGS_MODULE="config.settings.production",
             SECRET_KEY=secret,
+            FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
             ALLOWED_HOSTS="127.0.0.1",
             SITE_URL=f"http://127.0.0.1:{port}",
             SECURE_SSL_REDIRECT="0",

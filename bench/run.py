@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from cryptography.fernet import Fernet
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
 SHARED = Path(os.environ.get("SHARED_DIR", ROOT.parent / "shared"))
@@ -566,12 +568,22 @@ def bench_http(wrk: str | None, nginx: str | None, tmp: Path) -> dict | None:
     env = child_env(
         DJANGO_SETTINGS_MODULE="config.settings.production",
         SECRET_KEY=secret,
+        FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
         ALLOWED_HOSTS="127.0.0.1",
         SECURE_SSL_REDIRECT="0",
         VAR_DIR=str(var_dir),
         CACHE_URL=REDIS_URL,
     )
-    prod = {k: env[k] for k in ("SECRET_KEY", "ALLOWED_HOSTS", "SECURE_SSL_REDIRECT", "CACHE_URL")}
+    prod = {
+        k: env[k]
+        for k in (
+            "SECRET_KEY",
+            "FIELD_ENCRYPTION_KEYS",
+            "ALLOWED_HOSTS",
+            "SECURE_SSL_REDIRECT",
+            "CACHE_URL",
+        )
+    }
     settings = "config.settings.production"
     log("prepare the site: migrate, import the corpus, collectstatic (production settings)")
     manage(var_dir, "migrate", "--noinput", "-v0", settings=settings, **prod)

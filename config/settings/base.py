@@ -1,5 +1,6 @@
 """Settings shared by every environment. Everything that differs is read from the environment."""
 
+import base64
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -266,6 +267,29 @@ DEFAULT_FROM_EMAIL = os.environ.get(
 # A mail the relay does not take is tried again after 1 min, then each wait 4 times longer
 # (at most MAIL_RETRY_MAX_SECONDS), MAIL_RETRY_ATTEMPTS attempts in all: 8 over about 22 h.
 TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+
+
+# Personal data encrypted at rest (core/crypto.py): Fernet keys, the first encrypting, all
+# decrypting (rotation: put a new key first, run `manage.py rotate_field_keys`, drop the old).
+# Production refuses to start without them; local and test settings make a key in var/.
+def local_field_key(var_dir: Path) -> str:
+    """This machine's key (development and tests only), made once and kept in var/."""
+    path = var_dir / "field-encryption.key"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    key = base64.urlsafe_b64encode(os.urandom(32)).decode()
+    with os.fdopen(fd, "w") as file:
+        file.write(key)
+    return key
+
+
+# local.py and test.py fall back to local_field_key(); production.py refuses to start.
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", "")
+# The key of the keyed hashes that stand in for encrypted values in equality lookups.
+FIELD_HASH_KEY = os.environ.get("FIELD_HASH_KEY", SECRET_KEY)
+
 # The daily jobs (core/schedule.py: purges, license expiry and reminders) run at this UTC time.
 DAILY_JOBS_AT = os.environ.get("DAILY_JOBS_AT", "03:30")
 MAIL_RETRY_ATTEMPTS = int(os.environ.get("MAIL_RETRY_ATTEMPTS", "8"))

@@ -22,3 +22,6 @@ STORAGES = {
 
 # `make run` prints mail to the console unless EMAIL_BACKEND says otherwise.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+
+# This machine's key, made once in var/, unless FIELD_ENCRYPTION_KEYS is set (core/crypto.py).
+FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEYS or [local_field_key(VAR_DIR)]  # noqa: F405

@@ -12,6 +12,13 @@ DEBUG = False
 if SECRET_KEY.startswith("insecure-") or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("Set SECRET_KEY to a random value of 50 characters or more.")
 
+if not os.environ.get("FIELD_ENCRYPTION_KEYS", "").strip():
+    raise ImproperlyConfigured(
+        "Set FIELD_ENCRYPTION_KEYS to one or more Fernet keys (comma-separated, the newest "
+        "first): personal data is encrypted at rest with them. Make one with "
+        "`manage.py rotate_field_keys --generate`."
+    )
+
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))

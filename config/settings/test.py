@@ -20,3 +20,6 @@ STORAGES = {
 }
 
 WHITENOISE_USE_FINDERS = True
+
+# This machine's key, made once in var/, unless FIELD_ENCRYPTION_KEYS is set (core/crypto.py).
+FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEYS or [local_field_key(VAR_DIR)]  # noqa: F405

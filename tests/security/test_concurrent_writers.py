@@ -29,6 +29,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from cryptography.fernet import Fernet
 
 from tests.newsletter.smtp import SmtpSink
 
@@ -47,6 +48,7 @@ def server_env(tmp_path: Path, smtp_port: int, database_url: str | None) -> dict
     env.update(
         DJANGO_SETTINGS_MODULE=SETTINGS,
         SECRET_KEY="".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(60)),
+        FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
         ALLOWED_HOSTS="127.0.0.1",
         SITE_URL="https://ketamineassociation.test",
         SECURE_SSL_REDIRECT="0",

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = "config.settings.production"
@@ -35,6 +36,7 @@ def manage(*args: str, tmp_path: Path, **env: str | None) -> subprocess.Complete
         ALLOWED_HOSTS="ketamineassociation.org",
         SITE_URL="https://ketamineassociation.org",
         VAR_DIR=str(tmp_path / "var"),
+        FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
     )
     for name, value in env.items():
         if value is None:
@@ -71,3 +73,13 @@ def test_production_refuses_to_start_with_an_insecure_secret_key(secret_key, tmp
     assert result.returncode != 0, result.stdout
     assert "ImproperlyConfigured" in result.stderr, result.stderr[-2000:]
     assert "SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize("keys", [None, "", " "], ids=["unset", "empty", "blank"])
+def test_production_refuses_to_start_without_field_encryption_keys(keys, tmp_path):
+    """Personal data is encrypted at rest (core/crypto.py): production never falls back to a
+    key made on the machine."""
+    result = manage("check", tmp_path=tmp_path, FIELD_ENCRYPTION_KEYS=keys)
+    assert result.returncode != 0, result.stdout
+    assert "ImproperlyConfigured" in result.stderr and "FIELD_ENCRYPTION_KEYS" in result.stderr
+    assert not (tmp_path / "var" / "field-encryption.key").exists()

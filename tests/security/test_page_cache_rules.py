@@ -13,6 +13,7 @@ import sys
 
 import pytest
 import redis
+from cryptography.fernet import Fernet
 
 from ketamine_association.articles.services import article_import_paths
 from ketamine_association.core.pagecache import PageCacheMiddleware
@@ -99,6 +100,7 @@ def production_server(tmp_path_factory):
     env = {
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "SECRET_KEY": secrets.token_urlsafe(60),
+        "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "ALLOWED_HOSTS": "ketamineassociation.test",
         "SITE_URL": "https://ketamineassociation.test",
         "CACHE_URL": "redis://127.0.0.1:6379/9",

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import PBKDF2PasswordHasher, check_password
 
@@ -43,6 +44,7 @@ def shipped_env(module: str, tmp_path: Path) -> dict[str, str]:
     env.update(
         DJANGO_SETTINGS_MODULE=module,
         SECRET_KEY="".join(secrets.choice(alphabet) for _ in range(60)),
+        FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
         ALLOWED_HOSTS="ketamineassociation.org",
         SITE_URL="https://ketamineassociation.org",
         VAR_DIR=str(tmp_path / "var"),
