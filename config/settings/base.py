@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "ketamine_association.newsletter",
     "ketamine_association.association",
     "ketamine_association.practitioners",
+    "ketamine_association.consultations",
     # Before allauth: its templates here override allauth's (the site's own look).
     "ketamine_association.accounts",
     "allauth",
@@ -289,6 +290,17 @@ def local_field_key(var_dir: Path) -> str:
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", "")
 # The key of the keyed hashes that stand in for encrypted values in equality lookups.
 FIELD_HASH_KEY = os.environ.get("FIELD_HASH_KEY", SECRET_KEY)
+
+# Consultation requests (consultations/): a request is deleted this many days after it was
+# booked, found not a fit or closed, and in any case this many days after it was sent; the
+# privacy page states both. One address may send CONSULTATION_RATE_PER_IP forms an hour; one
+# provider receives at most CONSULTATION_RATE_PER_PROVIDER requests an hour.
+CONSULTATION_RETENTION_DAYS_AFTER_FINISHED = int(
+    os.environ.get("CONSULTATION_RETENTION_DAYS_AFTER_FINISHED", "30")
+)
+CONSULTATION_RETENTION_DAYS = int(os.environ.get("CONSULTATION_RETENTION_DAYS", "180"))
+CONSULTATION_RATE_PER_IP = int(os.environ.get("CONSULTATION_RATE_PER_IP", "5"))
+CONSULTATION_RATE_PER_PROVIDER = int(os.environ.get("CONSULTATION_RATE_PER_PROVIDER", "30"))
 
 # The daily jobs (core/schedule.py: purges, license expiry and reminders) run at this UTC time.
 DAILY_JOBS_AT = os.environ.get("DAILY_JOBS_AT", "03:30")

@@ -24,6 +24,9 @@ from django.db import models, transaction
 from .privacy import keyed_digest
 
 
+TOKEN_START = "gAAAAA"  # every Fernet token: version byte 0x80, then a 64-bit timestamp
+
+
 class Undecryptable(ValueError):
     """A stored value that no configured key decrypts (its key was removed, or it was altered)."""
 
@@ -67,6 +70,21 @@ class EncryptedTextField(models.TextField):
 
     def from_db_value(self, value, expression, connection):
         return None if value is None else decrypt(value)
+
+    def value_to_string(self, obj) -> str | None:
+        """What serializers (dumpdata) write: the token, never the text."""
+        value = self.value_from_object(obj)
+        return None if value is None else encrypt(str(value))
+
+    def to_python(self, value):
+        """Text as is; a token (loaddata of a dump) opened. A typed text is never a valid token:
+        a token carries an HMAC under our key."""
+        if isinstance(value, str) and value.startswith(TOKEN_START):
+            try:
+                return decrypt(value)
+            except Undecryptable:
+                return value
+        return value
 
     def get_lookup(self, lookup_name):
         return super().get_lookup(lookup_name) if lookup_name == "isnull" else None
