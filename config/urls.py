@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("ketamine_association.newsletter.urls")),
     path("", include("ketamine_association.association.urls")),
     path("", include("ketamine_association.practitioners.urls")),
+    path("", include("ketamine_association.consultations.urls")),
     path("", include("ketamine_association.core.urls")),
     # Last: any page-shaped path not matched above may be a site page (articles.page_urls).
     path("", include("ketamine_association.articles.page_urls")),

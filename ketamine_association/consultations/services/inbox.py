@@ -1,0 +1,1 @@
+"""The provider's side: statuses, the private note, the access log."""

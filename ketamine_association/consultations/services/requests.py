@@ -1,0 +1,1 @@
+"""A patient's request: validated, stored encrypted, announced without personal data."""

@@ -1,0 +1,1 @@
+"""Views: consultation requests, one module per side (see services/)."""
