@@ -23,8 +23,7 @@ from django.db import models, transaction
 
 from .privacy import keyed_digest
 
-
-TOKEN_START = "gAAAAA"  # every Fernet token: version byte 0x80, then a 64-bit timestamp
+TOKEN_START = "gAAAAA"  # noqa: S105 - every Fernet token: byte 0x80, then a timestamp
 
 
 class Undecryptable(ValueError):

@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 
 from ketamine_association.directory.choices import CheckKind
 from ketamine_association.directory.models import Provider
+from ketamine_association.directory.selectors import provider_listed
 
 from .choices import OPEN_CLAIM_STATUSES, ApplicationStatus, ChangeStatus
 from .models import Application, Claim, ListingChange, ListingEditor, ListingOwner
@@ -55,8 +56,8 @@ def account_verified_email(*, user) -> str | None:
 
 
 def claimable_listing(*, slug: str) -> Provider | None:
-    """The listing at `slug` when it may be claimed: any that is not suspended."""
-    return Provider.objects.filter(slug=slug, is_suspended=False).first()
+    """The listing at `slug` when it may be claimed: any the public may see."""
+    return provider_listed().filter(slug=slug).first()
 
 
 def listing_has_owner(*, provider: Provider) -> bool:

@@ -65,9 +65,7 @@ def decide_in_admin(staff, url: str, decision: str, reason: str) -> None:
     staff.wait_for_load_state()
 
 
-def test_sign_up_apply_approved_in_the_admin_and_found_at_its_distance(
-    page, site, smtp, browser
-):
+def test_sign_up_apply_approved_in_the_admin_and_found_at_its_distance(page, site, smtp, browser):
     sign_up_and_verify(page, site, smtp, "rivera@bayou-clinic.example")
     page.goto(f"{site}/provider-directory/apply")
     assert_accessible(page)

@@ -19,11 +19,19 @@ from ketamine_association.articles.models import Article, Redirect
 from ketamine_association.articles.services import article_import_paths
 from ketamine_association.association.models import ContactMessage
 from ketamine_association.core.mail import send_transactional
-from ketamine_association.directory.models import Provider
+from ketamine_association.directory.models import Provider, VerificationCheck
 from ketamine_association.newsletter import tokens
 from ketamine_association.newsletter.choices import SubscriberStatus
 from ketamine_association.newsletter.models import Delivery, Subscriber
-from ketamine_association.practitioners.models import Application, ListingOwner
+from ketamine_association.practitioners.choices import ChangeStatus, ReminderKind
+from ketamine_association.practitioners.models import (
+    Application,
+    Claim,
+    LicenseReminder,
+    ListingChange,
+    ListingEditor,
+    ListingOwner,
+)
 from tests.articles.factories import article_text, write
 from tests.directory.factories import make_provider
 from tests.mailqueue import deliver_queued_mail
@@ -143,6 +151,30 @@ def one_of_every_admin_model(site: SiteContent):
         applicant=owner, proposed={"name": "Private Applicant"}, license_expires_on="2030-01-01"
     )
     ListingOwner.objects.create(provider=site.provider, account=owner)
+    # A claim on the listing (a dispute: it has an owner), and an editor the owner invited.
+    claimant = staff_user("claimant", is_staff=False)
+    Claim.objects.create(
+        provider=site.provider,
+        claimant=claimant,
+        status="dispute",
+        role="Private role",
+        evidence="Private evidence",
+        email_at_claim=claimant.email,
+    )
+    ListingEditor.objects.create(provider=site.provider, account=claimant, invited_by=owner)
+    # The listing's change history (a pending identity change) and a license reminder sent.
+    ListingChange.objects.create(
+        provider=site.provider,
+        by=owner,
+        status=ChangeStatus.PENDING,
+        changes={"name": [site.provider.name, "Private New Name"]},
+    )
+    LicenseReminder.objects.create(
+        check_record=VerificationCheck.objects.create(
+            provider=site.provider, kind="license", passed=True, expires_on="2030-01-01"
+        ),
+        kind=ReminderKind.BEFORE,
+    )
     # django-axes registers its logs: a good login, then a failed one, fill them.
     login = Client()
     login.post("/admin/login/", {"username": "admin-owner", "password": PASSWORD})

@@ -101,6 +101,7 @@ EXPECTED_ROUTES = {
     "contact/sent",
     "provider-directory/apply",
     "provider-directory/apply/sent",
+    "providers/<slug:slug>/claim",
 }
 
 # The GET parameters each view reads, by the view's dotted name (a view not listed reads
@@ -435,7 +436,7 @@ def _build_site(root: Path) -> Site:
 
     (root / "photos").mkdir()
     (root / "photos" / "fuzz.png").write_bytes(PNG)
-    make_provider(
+    claimable = make_provider(
         photo="fuzz.png",
         telehealth=True,
         telehealth_states=State.mask(["CA", "NY"]),
@@ -454,6 +455,7 @@ def _build_site(root: Path) -> Site:
     pending.save(update_fields=["confirm_nonce"])
     person = subscriber("confirmed@example.com")
     links = [
+        f"/providers/{claimable.slug}/claim",
         "/newsletter/confirm/" + tokens.confirm_token(subscriber_id=pending.pk, nonce="fuzznonce"),
         *(
             f"/newsletter/{purpose}/"

@@ -24,6 +24,8 @@ from ketamine_association.articles.models import Article
 from ketamine_association.core.sitemaps import sitemap_sections
 from ketamine_association.directory.geo import state_slug
 from ketamine_association.newsletter.choices import SubscriberStatus
+from ketamine_association.practitioners.models import ListingOwner
+from ketamine_association.practitioners.services import editor_invitation_token
 
 from .site_content import SiteContent, build_site, one_of_every_admin_model
 
@@ -64,12 +66,23 @@ def public_values(site: SiteContent) -> dict[str, dict[str, list[str]]]:
             "city": [provider.city_slug],
         },
         "providers/<slug:slug>": {"slug": [provider.slug]},
+        "providers/<slug:slug>/claim": {"slug": [provider.slug]},
+        "dashboard/listings/<int:pk>/editors": {"pk": [str(provider.pk)]},
+        "dashboard/listings/<int:pk>": {"pk": [str(provider.pk)]},
+        "dashboard/listings/<int:pk>/history": {"pk": [str(provider.pk)]},
+        "dashboard/invitation/<str:token>": {"token": [invitation_token(provider), "junk"]},
         "media/providers/<str:name>": {"name": [provider.photo.name]},
         "newsletter/confirm/<str:token>": {"token": [token["confirm"]]},
         "newsletter/unsubscribe/<str:token>": {"token": [token["unsubscribe"]]},
         "newsletter/preferences/<str:token>": {"token": [token["preferences"]]},
         "<pagepath:path>": {"path": ["probe/page"]},
     }
+
+
+def invitation_token(provider) -> str:
+    """A real invitation to edit the listing, from its owner (one_of_every_admin_model's)."""
+    owner = ListingOwner.objects.get(provider=provider).account
+    return editor_invitation_token(provider=provider, email="invited@example.org", inviter=owner)
 
 
 # Query strings worth a request of their own: the views that read them.

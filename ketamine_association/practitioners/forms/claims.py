@@ -8,17 +8,21 @@ from ..models import Claim
 
 
 class _DescribedErrors:
-    """After validation, each field in error points at its message (aria-describedby), as
-    practitioners/_field.html writes it; Django marks it aria-invalid itself."""
+    """After validation, each field in error points at its help and its message
+    (aria-describedby), as practitioners/_field.html writes them; Django marks it
+    aria-invalid itself."""
 
     def full_clean(self):
         super().full_clean()
         for name in self.errors:
             if name in self.fields:
-                attrs = self.fields[name].widget.attrs
-                described = attrs.get("aria-describedby", "")
+                field = self.fields[name]
+                described = field.widget.attrs.get("aria-describedby", "").split()
+                if not described and field.help_text:  # Django's own, which this replaces
+                    described.append(f"{self[name].auto_id}_helptext")
                 if f"{name}-error" not in described:
-                    attrs["aria-describedby"] = f"{described} {name}-error".strip()
+                    described.append(f"{name}-error")
+                field.widget.attrs["aria-describedby"] = " ".join(described)
 
 
 class ClaimForm(_DescribedErrors, forms.Form):

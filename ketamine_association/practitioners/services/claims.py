@@ -27,11 +27,13 @@ from ketamine_association.core.mail import send_transactional
 from ketamine_association.core.ratelimit import window_limited
 from ketamine_association.core.seo import absolute
 from ketamine_association.directory.models import Provider
+from ketamine_association.directory.selectors import provider_is_listed
 from ketamine_association.directory.services import directory_version_bump
 
 from ..choices import OPEN_CLAIM_STATUSES, ClaimStatus
 from ..models import Claim, ListingEditor, ListingOwner
 from ..selectors import account_verified_email
+from .applications import DecisionRefused
 
 __all__ = [
     "FREE_MAIL_DOMAINS",
@@ -75,7 +77,7 @@ class ClaimRefused(Exception):
     verified, or the account already owns the listing."""
 
 
-class ClaimDecisionRefused(Exception):
+class ClaimDecisionRefused(DecisionRefused):
     """A decision that cannot be taken: the claim is not open, or no reason was written."""
 
 
@@ -124,7 +126,7 @@ def claim_submit(*, provider: Provider, claimant, role: str, evidence: str = "")
     now = timezone.now()
     with transaction.atomic():
         locked = Provider.objects.select_for_update().filter(pk=provider.pk).first()
-        if locked is None or locked.is_suspended:
+        if locked is None or not provider_is_listed(locked):
             raise ClaimRefused("This listing cannot be claimed.")
         owner = ListingOwner.objects.filter(provider=locked).first()
         if owner is not None and owner.account_id == claimant.pk:
@@ -207,6 +209,9 @@ def _make_owner(*, provider: Provider, account, now: dt.datetime):
         current.account, current.since = account, now
         current.save(update_fields=["account", "since"])
     ListingEditor.objects.filter(provider=provider, account=account).delete()
+    # Now, as every directory write does, and again once committed: a page cached between the
+    # two under the new version, from the rows before the commit, is not kept.
+    directory_version_bump()
     transaction.on_commit(directory_version_bump)
     return previous
 
@@ -273,9 +278,7 @@ def _invitation_read(token: str) -> Invitation | Literal["expired", "invalid"]:
 def editor_invite_limited(*, user) -> int:
     """Count one invitation by this account: 0 while within the hourly limit, else the
     seconds until it may invite again."""
-    return window_limited(
-        f"editor-invite:{user.pk}", limit=INVITATIONS_PER_HOUR, window=3600
-    )
+    return window_limited(f"editor-invite:{user.pk}", limit=INVITATIONS_PER_HOUR, window=3600)
 
 
 def editor_invite(*, provider: Provider, email: str, by) -> Literal["sent", "self", "already"]:
@@ -285,7 +288,9 @@ def editor_invite(*, provider: Provider, email: str, by) -> Literal["sent", "sel
     own = account_verified_email(user=by) or by.email
     if normalise_email(own) == email:
         return "self"
-    editors = ListingEditor.objects.filter(provider=provider).values_list("account__email", flat=True)
+    editors = ListingEditor.objects.filter(provider=provider).values_list(
+        "account__email", flat=True
+    )
     if email in {normalise_email(address) for address in editors}:
         return "already"
     token = editor_invitation_token(provider=provider, email=email, inviter=by)
@@ -325,10 +330,12 @@ def invitation_check(*, token: str, user) -> InvitationCheck:
         return InvitationCheck(invitation)
     owner = (
         ListingOwner.objects.select_related("provider")
-        .filter(provider_id=invitation.provider_id, provider__is_suspended=False)
+        .filter(provider_id=invitation.provider_id)
         .first()
     )
     if owner is None or owner.account_id != invitation.inviter_id:
+        return InvitationCheck("invalid")
+    if not provider_is_listed(owner.provider):
         return InvitationCheck("invalid")
     if not user.is_authenticated:
         return InvitationCheck("anonymous", owner.provider)
