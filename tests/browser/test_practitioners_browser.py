@@ -116,3 +116,35 @@ def test_sign_up_apply_approved_in_the_admin_and_found_at_its_distance(page, sit
     assert page.locator("h1").inner_text() == "Alex Rivera, MD"
     page.goto(f"{site}/dashboard")
     assert "Bayou Ketamine Clinic" in page.locator("#your-listings").inner_text()
+
+
+def claim(page, site, listing) -> None:
+    page.goto(f"{site}{listing.get_absolute_url()}")
+    page.get_by_role("link", name="claim this listing").click()
+    page.wait_for_load_state()
+    assert_accessible(page)
+    page.get_by_label("Your role at the practice").fill("Medical director")
+    page.get_by_label("How can we confirm you work there?").fill("Call the front desk.")
+    page.get_by_role("button", name="Send the claim").click()
+    page.wait_for_load_state()
+
+
+def test_claims_a_matching_domain_at_once_and_any_other_through_the_queue(page, site, smtp):
+    from ketamine_association.practitioners.models import Claim, ListingOwner
+    from tests.directory.factories import make_provider
+
+    ours = make_provider(name="Morgan Lee", website="https://www.harbor-light.example/team")
+    theirs = make_provider(name="Sam Ortiz", website="https://ortiz-care.example")
+    sign_up_and_verify(page, site, smtp, "morgan@harbor-light.example")
+
+    claim(page, site, ours)  # the verified address is on the listing's website domain
+    assert urlsplit(page.url).path == "/dashboard"
+    assert "You now manage the listing of Morgan Lee" in page.content()
+    assert ListingOwner.objects.get(provider=ours).account.email == "morgan@harbor-light.example"
+    page.goto(f"{site}{ours.get_absolute_url()}")
+    assert page.get_by_role("link", name="claim this listing").count() == 0
+
+    claim(page, site, theirs)  # another domain: staff decide
+    assert page.locator("h1").inner_text().startswith("We received your claim")
+    assert not ListingOwner.objects.filter(provider=theirs).exists()
+    assert Claim.objects.get(provider=theirs).status == "submitted"
