@@ -1,4 +1,5 @@
-"""Reads about an account: its verified address and its second factor."""
+"""Reads about an account: its verified address, its second factor, and the state of the
+listings it keeps (the dashboard)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,13 @@ from dataclasses import dataclass
 from allauth.account.internal.flows.login import get_authentication_records
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest
+
+from ketamine_association.directory.models import Provider
+from ketamine_association.practitioners.choices import ChangeStatus
+from ketamine_association.practitioners.models import ListingChange, ListingOwner
+from ketamine_association.practitioners.selectors import account_listings
 
 
 @dataclass(frozen=True)
@@ -37,3 +44,29 @@ def account_summary(*, user) -> AccountSummary:
         totp=Authenticator.Type.TOTP in kinds,
         recovery_codes=Authenticator.Type.RECOVERY_CODES in kinds,
     )
+
+
+@dataclass(frozen=True)
+class ListingState:
+    """A listing as its dashboard shows it: live or suspended (with staff's reason, which
+    only the account keeping it reads), an identity change waiting for review, and whether
+    this account owns it (only the owner invites editors)."""
+
+    provider: Provider
+    is_owner: bool
+    in_review: bool
+
+    @property
+    def suspended(self) -> bool:
+        return self.provider.is_suspended
+
+
+def dashboard_listings(*, user) -> list[ListingState]:
+    """The listings this account owns or edits, each with its state, in one query."""
+    rows = account_listings(user=user).annotate(
+        owned=Exists(ListingOwner.objects.filter(provider=OuterRef("pk"), account=user)),
+        in_review=Exists(
+            ListingChange.objects.filter(provider=OuterRef("pk"), status=ChangeStatus.PENDING)
+        ),
+    )
+    return [ListingState(row, is_owner=row.owned, in_review=row.in_review) for row in rows]

@@ -2,12 +2,9 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from ketamine_association.practitioners.selectors import (
-    account_listings,
-    account_open_applications,
-)
+from ketamine_association.practitioners.selectors import account_open_applications
 
-from .selectors import account_summary
+from .selectors import account_summary, dashboard_listings
 
 
 @never_cache
@@ -17,7 +14,7 @@ def dashboard(request):
     applications still open."""
     context = {
         "account": account_summary(user=request.user),
-        "listings": account_listings(user=request.user),
+        "listings": dashboard_listings(user=request.user),
         "applications": account_open_applications(user=request.user),
     }
     return render(request, "accounts/dashboard.html", context)
