@@ -33,6 +33,7 @@ from .geo import lat_band, zip_place
 from .models import Provider, VerificationCheck, photo_storage
 from .photos import ProcessedPhoto
 from .registry import NpiRegistry, RegistryUnavailable, registry, registry_verdict
+from .signals import demo_providers_seeded
 from .validators import npi_is_valid
 from .verification import verification_decide
 
@@ -329,6 +330,8 @@ def provider_seed(
                 placeholders = ", ".join(["%s"] * len(fields))
                 cursor.executemany(f"INSERT INTO {target} VALUES ({placeholders})", rows)  # noqa: S608
             _demo_checks_record(checks, moment=moment)
+            first = number + made
+            demo_providers_seeded.send(sender=Provider, numbers=range(first, first + size))
         made += size
         if on_batch is not None:
             on_batch(size)

@@ -9,6 +9,7 @@ class PractitionersConfig(AppConfig):
     def ready(self):
         from ketamine_association.core.schedule import register_daily_job
         from ketamine_association.directory.parts import register_profile_part
+        from ketamine_association.directory.signals import demo_providers_seeded
 
         from .views.claims import claim_link_part
 
@@ -16,6 +17,8 @@ class PractitionersConfig(AppConfig):
 
         # "Is this your practice? Claim this listing" on every listing nobody owns.
         register_profile_part(template="practitioners/claim_link.html", context=claim_link_part)
+        # A share of the demo directory's listings have an owner (consultation requests).
+        demo_providers_seeded.connect(demo_owners_job, dispatch_uid="practitioners-demo-owners")
 
 
 def license_remind_job(now) -> int:
@@ -25,3 +28,9 @@ def license_remind_job(now) -> int:
     from .services.listings import license_reminders_send
 
     return license_reminders_send(today=timezone.localdate(now))
+
+
+def demo_owners_job(sender, numbers, **kwargs) -> None:
+    from .services.demo import demo_owners_assign
+
+    demo_owners_assign(numbers=numbers)

@@ -62,3 +62,22 @@ def test_the_listing_is_claimed_verified_fictional_and_found_near_77042(client, 
     assert "Fictional demo listing" in page and "Is this your practice?" not in page
     results = client.get("/find-provider", {"location": "77042"}).content.decode()
     assert listing.get_absolute_url() in results
+
+
+def test_seeding_gives_a_share_of_demo_listings_an_owner_that_cannot_sign_in(client):
+    from django.contrib.auth import get_user_model
+
+    from ketamine_association.practitioners.models import ListingOwner
+    from ketamine_association.practitioners.services.demo import (
+        DEMO_OWNER_EMAIL,
+        DEMO_OWNER_SHARE,
+    )
+
+    call_command("seed_providers", "--count", "100", "--seed", "3", stdout=StringIO())
+    owned = ListingOwner.objects.select_related("provider", "account")
+    assert owned.count() == 100 // DEMO_OWNER_SHARE
+    assert {o.account.email for o in owned} == {DEMO_OWNER_EMAIL}
+    assert all(o.provider.is_demo for o in owned)
+    assert not get_user_model().objects.get(email=DEMO_OWNER_EMAIL).has_usable_password()
+    call_command("seed_providers", "--count", "100", "--seed", "4", stdout=StringIO())
+    assert ListingOwner.objects.count() == 200 // DEMO_OWNER_SHARE  # numbering continues

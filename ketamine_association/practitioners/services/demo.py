@@ -103,3 +103,31 @@ def _listing(user) -> Provider:
         expires_on=today + dt.timedelta(days=365),
     )
     return provider
+
+
+# One demo listing in DEMO_OWNER_SHARE gets the demo clinics' owner account (it cannot sign
+# in: its password is unusable), so that share accepts consultation requests.
+DEMO_OWNER_SHARE = 20
+DEMO_OWNER_EMAIL = "demo-clinics@calm-harbor.example"
+
+
+def demo_owners_assign(*, numbers: range) -> int:
+    """Give every DEMO_OWNER_SHARE-th of these demo providers (by demo number) the demo
+    clinics' owner; returns how many. Called for each batch provider_seed writes."""
+    npis = [demo_npi(n) for n in numbers if n % DEMO_OWNER_SHARE == 0]
+    if not npis:
+        return 0
+    ids = list(
+        Provider.objects.filter(npi__in=npis, owner__isnull=True).values_list("id", flat=True)
+    )
+    if not ids:
+        return 0
+    User = get_user_model()
+    owner = User.objects.filter(email__iexact=DEMO_OWNER_EMAIL).first()
+    if owner is None:
+        owner = User(username="demo-clinics", email=DEMO_OWNER_EMAIL)
+        owner.set_unusable_password()
+        owner.save()
+        EmailAddress.objects.create(user=owner, email=DEMO_OWNER_EMAIL, verified=True, primary=True)
+    ListingOwner.objects.bulk_create([ListingOwner(provider_id=pk, account=owner) for pk in ids])
+    return len(ids)
