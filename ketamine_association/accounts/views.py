@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+from ketamine_association.core.sections import dashboard_sections
 from ketamine_association.practitioners.selectors import account_open_applications
 
 from .selectors import account_summary, dashboard_listings
@@ -16,5 +17,6 @@ def dashboard(request):
         "account": account_summary(user=request.user),
         "listings": dashboard_listings(user=request.user),
         "applications": account_open_applications(user=request.user),
+        "sections": dashboard_sections(request.user),
     }
     return render(request, "accounts/dashboard.html", context)

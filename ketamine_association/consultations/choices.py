@@ -7,6 +7,7 @@ from django.db import models
 NOTE_MAX_LENGTH = 500
 NAME_MAX_LENGTH = 120
 PHONE_MAX_LENGTH = 30
+HONEYPOT = "website"  # the hidden field only naive bots fill: then nothing is stored
 MAX_PROVIDERS = 3  # /consultation: one request sent to at most this many providers
 
 

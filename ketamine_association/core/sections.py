@@ -43,6 +43,23 @@ def _add(registry: list, item) -> None:
         registry.append(item)
 
 
+# The signed-in practitioner's dashboard (accounts): apps add a section with a function
+# (user) -> its context, or None to show nothing for this account.
+_DASHBOARD: list[tuple[str, Callable]] = []
+
+
+def register_dashboard_section(*, template: str, context: Callable) -> None:
+    _add(_DASHBOARD, (template, context))
+
+
+def dashboard_sections(user) -> list[tuple[str, dict]]:
+    shown = []
+    for template, context in _DASHBOARD:
+        if (values := context(user)) is not None:
+            shown.append((template, values))
+    return shown
+
+
 def home_sections() -> list[tuple[str, dict]]:
     return [(section.template, section.context()) for section in _HOME]
 

@@ -15,6 +15,8 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
+from ketamine_association.practitioners.models import ListingOwner
+
 from .site_content import PASSWORD, SiteContent, build_site, staff_user
 
 pytestmark = pytest.mark.django_db
@@ -37,6 +39,10 @@ PAGES = {
     "account-login": lambda site: "/accounts/login/",
     "account-signup": lambda site: "/accounts/signup/",
     "password-reset": lambda site: "/accounts/password/reset/",
+    # A listing that takes consultation requests: its profile and its request page.
+    "consultation-profile": lambda site: requestable(site).get_absolute_url(),
+    "consultation-request": lambda site: f"/providers/{requestable(site).slug}/request",
+    "consultation-form": lambda site: f"/consultation/form?p={requestable(site).slug}",
 }
 # The pages known to hold a POST form today. A form added to any page above is tested
 # without a change here; this list only guards against a parser that finds nothing.
@@ -50,6 +56,9 @@ KNOWN_POST_FORMS = {
     "account-login",
     "account-signup",
     "password-reset",
+    "consultation-profile",
+    "consultation-request",
+    "consultation-form",
 }
 # RFC 8058 one-click unsubscribe: the only view that may accept a POST without a token.
 EXEMPT = {"newsletter:unsubscribe"}
@@ -130,6 +139,14 @@ def csrf_exempt_views(patterns=None, namespace: str = "") -> set[str]:
         elif isinstance(entry, URLPattern) and getattr(entry.callback, "csrf_exempt", False):
             found.add(f"{namespace}{entry.name or entry.pattern}")
     return found
+
+
+def requestable(site: SiteContent):
+    """The site's provider, owned by a practitioner account: it takes consultation requests."""
+    ListingOwner.objects.get_or_create(
+        provider=site.provider, defaults={"account": staff_user("owner", is_staff=False)}
+    )
+    return site.provider
 
 
 def site_with_editor(tmp_path, settings) -> SiteContent:

@@ -32,6 +32,7 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.signals import got_request_exception, request_finished, request_started
 from django.db import close_old_connections, transaction
 from django.http import QueryDict
@@ -53,6 +54,7 @@ from ketamine_association.articles.services import article_import_paths
 from ketamine_association.directory.choices import Condition, Insurance, State, Treatment
 from ketamine_association.newsletter import tokens
 from ketamine_association.newsletter.choices import SubscriberStatus
+from ketamine_association.practitioners.models import ListingOwner
 from tests.articles.factories import article_text, write
 from tests.conftest import DEMO
 from tests.directory.factories import bulk_providers, make_provider
@@ -102,6 +104,10 @@ EXPECTED_ROUTES = {
     "provider-directory/apply",
     "provider-directory/apply/sent",
     "providers/<slug:slug>/claim",
+    "providers/<slug:slug>/request",
+    "consultation",
+    "consultation/form",
+    "consultation/sent",
 }
 
 # The GET parameters each view reads, by the view's dotted name (a view not listed reads
@@ -128,6 +134,8 @@ QUERY_PARAMETERS: dict[str, set[str]] = {
     },
     "ketamine_association.directory.views.city_page": {"page"},
     "ketamine_association.association.views.contact": {"topic", "article"},
+    "ketamine_association.consultations.views.public.start": {"zip", "step", "p"},
+    "ketamine_association.consultations.views.public.form": {"p", "zip"},
 }
 
 # Values a parameter is meant to take, mixed into the fuzz so a hostile value meets a
@@ -160,6 +168,8 @@ GOOD_VALUES: dict[str, list[str]] = {
     "telehealth": ["1", "0", "on", "yes"],
     "accepting": ["1", "0"],
     "verified": ["1", "0"],
+    "zip": ["90210", "90210-1234", "10001", "00000", "9021O"],
+    "step": ["choose"],
 }
 
 # --- hostile values --------------------------------------------------------------------
@@ -393,6 +403,9 @@ SEED_URLS = [
     "/find-provider/ca",
     "/find-provider/new-york/new-york",
     "/media/providers/fuzz.png",
+    "/consultation",
+    "/consultation/form",
+    "/consultation/sent",
 ]
 
 
@@ -449,6 +462,12 @@ def _build_site(root: Path) -> Site:
     make_provider(city="New York", state="NY", zip_code="10001", accepting_new_patients=False)
     make_provider(city="Adak", state="AK", zip_code="99546")
     bulk_providers([{} for _ in range(22)])  # a second page of Beverly Hills
+    # A listing that takes consultation requests (owned, accepting new patients).
+    requestable = make_provider(name="Requestable Clinician")
+    ListingOwner.objects.create(
+        provider=requestable,
+        account=get_user_model().objects.create_user("fuzz-owner", "owner@fuzz.example"),
+    )
 
     pending = subscriber("pending@example.com", status=SubscriberStatus.PENDING)
     pending.confirm_nonce = "fuzznonce"
@@ -456,6 +475,7 @@ def _build_site(root: Path) -> Site:
     person = subscriber("confirmed@example.com")
     links = [
         f"/providers/{claimable.slug}/claim",
+        f"/providers/{requestable.slug}/request",
         "/newsletter/confirm/" + tokens.confirm_token(subscriber_id=pending.pk, nonce="fuzznonce"),
         *(
             f"/newsletter/{purpose}/"

@@ -8,6 +8,7 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 
+from ketamine_association.core.forms import DescribedErrors
 from ketamine_association.directory.choices import Treatment
 from ketamine_association.directory.geo import zip_place
 from ketamine_association.directory.models import Provider
@@ -18,7 +19,7 @@ from ..choices import APPLICATION_FIELDS, REMS_MAX_BYTES, REMS_TYPES
 YES_NO = [("no", "No"), ("yes", "Yes")]
 
 
-class ApplicationForm(forms.ModelForm):
+class ApplicationForm(DescribedErrors, forms.ModelForm):
     license_expires_on = forms.DateField(
         label="License expiry date",
         widget=forms.DateInput(attrs={"type": "date"}),
@@ -64,16 +65,6 @@ class ApplicationForm(forms.ModelForm):
     def groups(self) -> list[tuple[str, list]]:
         """The form's fields under their headings, in the order a practitioner fills them."""
         return [(title, [self[name] for name in names]) for title, names in self.GROUPS]
-
-    def full_clean(self):
-        """After validation, each field in error points at its message (aria-describedby);
-        Django marks it aria-invalid itself."""
-        super().full_clean()
-        for name in self.errors:
-            if name in self.fields:
-                attrs = self.fields[name].widget.attrs
-                described = attrs.get("aria-describedby", "")
-                attrs["aria-describedby"] = f"{described} {name}-error".strip()
 
     def clean_license_expires_on(self) -> dt.date:
         value = self.cleaned_data["license_expires_on"]

@@ -4,28 +4,12 @@ from __future__ import annotations
 
 from django import forms
 
+from ketamine_association.core.forms import DescribedErrors
+
 from ..models import Claim
 
 
-class _DescribedErrors:
-    """After validation, each field in error points at its help and its message
-    (aria-describedby), as practitioners/_field.html writes them; Django marks it
-    aria-invalid itself."""
-
-    def full_clean(self):
-        super().full_clean()
-        for name in self.errors:
-            if name in self.fields:
-                field = self.fields[name]
-                described = field.widget.attrs.get("aria-describedby", "").split()
-                if not described and field.help_text:  # Django's own, which this replaces
-                    described.append(f"{self[name].auto_id}_helptext")
-                if f"{name}-error" not in described:
-                    described.append(f"{name}-error")
-                field.widget.attrs["aria-describedby"] = " ".join(described)
-
-
-class ClaimForm(_DescribedErrors, forms.Form):
+class ClaimForm(DescribedErrors, forms.Form):
     role = forms.CharField(
         label="Your role at the practice",
         max_length=Claim._meta.get_field("role").max_length,
@@ -49,7 +33,7 @@ class ClaimForm(_DescribedErrors, forms.Form):
         return role
 
 
-class InviteForm(_DescribedErrors, forms.Form):
+class InviteForm(DescribedErrors, forms.Form):
     email = forms.EmailField(
         label="Your colleague's email address",
         max_length=254,
