@@ -18,6 +18,8 @@ from ketamine_association.articles.images import ImageStore
 from ketamine_association.articles.models import Article, Redirect
 from ketamine_association.articles.services import article_import_paths
 from ketamine_association.association.models import ContactMessage
+from ketamine_association.consultations.choices import AccessKind
+from ketamine_association.consultations.models import RequestAccess
 from ketamine_association.core.mail import send_transactional
 from ketamine_association.directory.models import Provider, VerificationCheck
 from ketamine_association.newsletter import tokens
@@ -33,6 +35,7 @@ from ketamine_association.practitioners.models import (
     ListingOwner,
 )
 from tests.articles.factories import article_text, write
+from tests.consultations.test_encryption_at_rest import make_request as make_consultation_request
 from tests.directory.factories import make_provider
 from tests.mailqueue import deliver_queued_mail
 from tests.newsletter.factories import campaign, subscriber
@@ -174,6 +177,11 @@ def one_of_every_admin_model(site: SiteContent):
             provider=site.provider, kind="license", passed=True, expires_on="2030-01-01"
         ),
         kind=ReminderKind.BEFORE,
+    )
+    # A consultation request to the listing, and a row of its access log.
+    consultation = make_consultation_request(site.provider, name="Private Patient")
+    RequestAccess.objects.create(
+        request=consultation, provider=site.provider, by=owner, kind=AccessKind.STATUS
     )
     # django-axes registers its logs: a good login, then a failed one, fill them.
     login = Client()
