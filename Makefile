@@ -19,6 +19,7 @@ define WHERE_TO_GO
   Newsletter       http://127.0.0.1:$(PORT)/newsletter
   About, Contact   http://127.0.0.1:$(PORT)/about  http://127.0.0.1:$(PORT)/contact
   Practitioners    http://127.0.0.1:$(PORT)/accounts/signup/  then /provider-directory/apply
+  Consultation     http://127.0.0.1:$(PORT)/consultation?zip=77042
   Admin            http://127.0.0.1:$(PORT)/admin/  (make editor creates an account)
 endef
 export WHERE_TO_GO
@@ -87,6 +88,7 @@ bench: install test-deps
 	$(BIN)/python bench/blog.py
 	$(BIN)/python bench/directory.py
 	$(BIN)/python bench/newsletter.py
+	$(BIN)/python bench/consultations.py
 	$(BIN)/python bench/load.py
 
 clean:
