@@ -17,7 +17,25 @@ def private_storage() -> RootedStorage:
     return RootedStorage(rems_root)
 
 
-class Application(models.Model):
+class StaffDecision(models.Model):
+    """What staff decided about something waiting for them (an application, a claim, an
+    identity change): when, who, and the written reason the person concerned receives."""
+
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decision_reason = models.TextField(blank=True, max_length=5000)
+
+    class Meta:
+        abstract = True
+
+
+class Application(StaffDecision):
     """A practitioner's request to be listed: the listing as proposed (Provider's fields, as
     JSON), the license's expiry and the location's REMS certification, and staff's decision
     with its written reason (mailed to the applicant)."""
@@ -33,15 +51,6 @@ class Application(models.Model):
     rems_certified = models.BooleanField("REMS-certified location", default=False)
     rems_document = models.FileField(upload_to="", storage=private_storage, blank=True)
     submitted_at = models.DateTimeField(default=timezone.now)
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    decision_reason = models.TextField(blank=True, max_length=5000)
     provider = models.ForeignKey(
         Provider, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -89,7 +98,7 @@ class ListingEditor(models.Model):
         return f"{self.provider} — editor {self.account}"
 
 
-class Claim(models.Model):
+class Claim(StaffDecision):
     """ "Is this your practice?": an account's claim on a listing, with the evidence it gave.
     Decided automatically (email on the listing's website domain) or by staff."""
 
@@ -108,15 +117,6 @@ class Claim(models.Model):
     )
     email_at_claim = models.EmailField(help_text="The account's verified email when it claimed.")
     created_at = models.DateTimeField(default=timezone.now)
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    decision_reason = models.TextField(blank=True, max_length=5000)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -133,7 +133,7 @@ class Claim(models.Model):
         return f"Claim on {self.provider} by {self.claimant}"
 
 
-class ListingChange(models.Model):
+class ListingChange(StaffDecision):
     """One save of a listing by its owner or an editor: who, when, and each field's value
     before → after ({field: [before, after]}, as stored). Identity changes wait (PENDING)
     until staff approve them; the rest are APPLIED at once. Staff read them in the admin."""
@@ -148,15 +148,6 @@ class ListingChange(models.Model):
     license_expires_on = models.DateField(
         null=True, blank=True, help_text="The license's new expiry date, for identity changes."
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    decision_reason = models.TextField(blank=True, max_length=5000)
 
     class Meta:
         ordering = ["-at", "-id"]
