@@ -92,3 +92,16 @@ def running_worker(*, env: dict[str, str], log: Path) -> Iterator[subprocess.Pop
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def worker_batch(env: dict[str, str]) -> subprocess.CompletedProcess:
+    """`manage.py db_worker --batch` in a child process with `env`: runs every ready task,
+    then exits. The caller asserts on its return code."""
+    return subprocess.run(
+        [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay", "-v0"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )

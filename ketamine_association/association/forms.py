@@ -3,18 +3,15 @@ stored or mailed safely (line breaks in a name, an address that is not exactly o
 control characters, an article that is not published). HTML is kept as typed: every page and
 mail shows it as text."""
 
-import re
-
 from django import forms
 
+from ketamine_association.core.forms import CONTROL_BUT_LINE_BREAKS, CONTROL_CHARACTERS
 from ketamine_association.core.mail import mail_address
 
 from . import selectors
 from .choices import MESSAGE_MAX_LENGTH, NAME_MAX_LENGTH, Topic
 
 # C0 controls and DEL; the message may keep its tabs and line breaks.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class ContactForm(forms.Form):
@@ -34,7 +31,7 @@ class ContactForm(forms.Form):
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"]
-        if _CONTROL.search(name):
+        if CONTROL_CHARACTERS.search(name):
             raise forms.ValidationError("Please write your name on one line, without line breaks.")
         return name
 
@@ -48,7 +45,7 @@ class ContactForm(forms.Form):
 
     def clean_message(self) -> str:
         message = self.cleaned_data["message"]
-        if _CONTROL_BUT_LINES.search(message):
+        if CONTROL_BUT_LINE_BREAKS.search(message):
             raise forms.ValidationError(
                 "Your message contains control characters we cannot accept. Please retype it."
             )

@@ -11,7 +11,11 @@ from django.conf import settings
 from django.core.validators import ProhibitNullCharactersValidator
 
 from ketamine_association.core.addresses import phone_digits
-from ketamine_association.core.forms import DescribedErrors
+from ketamine_association.core.forms import (
+    CONTROL_BUT_LINE_BREAKS,
+    CONTROL_CHARACTERS,
+    DescribedErrors,
+)
 from ketamine_association.core.mail import mail_address
 from ketamine_association.directory.choices import State, Treatment
 
@@ -31,8 +35,6 @@ CRISIS_CHOICES = [("yes", "Yes"), ("no", "No")]
 NOTE_HINT = "Please do not include medical details; the provider will ask you."
 
 # C0 controls and DEL; the note may keep its tabs and line breaks.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _PHONE_CHARACTERS = re.compile(r"[0-9 +().\-]+")
 PHONE_DIGITS = (7, 15)
 
@@ -170,7 +172,7 @@ class RequestForm(DescribedErrors, forms.Form):
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"]
-        if _CONTROL.search(name):
+        if CONTROL_CHARACTERS.search(name):
             raise forms.ValidationError("Please write your name on one line, without line breaks.")
         return name
 
@@ -203,7 +205,7 @@ class RequestForm(DescribedErrors, forms.Form):
 
     def clean_note(self) -> str:
         note = self.cleaned_data["note"]
-        if _CONTROL_BUT_LINES.search(note):
+        if CONTROL_BUT_LINE_BREAKS.search(note):
             raise forms.ValidationError(
                 "Your note contains control characters we cannot accept. Please retype it."
             )

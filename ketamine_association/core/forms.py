@@ -1,6 +1,14 @@
-"""What every form of the site shares: accessible error messages."""
+"""What every form of the site shares: accessible error messages, and the characters no
+typed text may hold."""
 
 from __future__ import annotations
+
+import re
+
+# C0 control characters and DEL: never in a one-line value (a name, an address).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+# The same, but tabs and line breaks are allowed: a message, a note.
+CONTROL_BUT_LINE_BREAKS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class DescribedErrors:

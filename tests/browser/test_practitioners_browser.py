@@ -20,21 +20,16 @@ from tests.mailqueue import deliver_queued_mail
 from tests.newsletter.smtp import mail_link as link
 
 from .accessibility import assert_accessible
+from .test_accounts_browser import sign_up
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "a long and unusual passphrase 42"
 STAFF_PASSWORD = "staff passphrase, long enough 42"
 PRACTICE_ZIP, SEARCH_ZIP = "77042", "77056"
 
 
 def sign_up_and_verify(page, site, smtp, email: str) -> None:
-    page.goto(f"{site}/accounts/signup/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Password (again)").fill(PASSWORD)
-    page.get_by_role("button", name="Sign Up").click()
-    page.wait_for_load_state()
+    sign_up(page, site, email)
     assert deliver_queued_mail() == 1
     [verification] = smtp.to(email)
     page.goto(link(verification, "/accounts/confirm-email/", site))

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from tests.mailqueue import worker_batch
 from tests.newsletter.smtp import SmtpSink
 from tests.security.servers import running_server
 from tests.security.test_concurrent_writers import (
@@ -138,14 +139,7 @@ def test_fifty_simultaneous_requests_are_all_stored_once(engine, tmp_path: Path)
             [name, email, slugs[n % len(slugs)]] for n, (email, name) in enumerate(patients)
         )
         assert stored == expected  # 50, each once, each to its provider
-        worker = subprocess.run(
-            [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay", "-v0"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        worker = worker_batch(env)
         assert worker.returncode == 0, worker.stderr[-3000:]
         counts = smtp.recorder.counts()
         assert sorted(email for email, _ in patients) == sorted(

@@ -31,6 +31,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from cryptography.fernet import Fernet
 
+from tests.mailqueue import worker_batch
 from tests.newsletter.smtp import SmtpSink
 
 from .servers import running_server
@@ -198,14 +199,7 @@ def test_fifty_concurrent_signups_lose_nothing(engine, tmp_path):
         if engine == "sqlite":
             assert detail == "wal"
         # The confirmation emails wait in the task queue: a real worker sends them.
-        worker = subprocess.run(
-            [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay", "-v0"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        worker = worker_batch(env)
         assert worker.returncode == 0, worker.stderr[-3000:]
         assert sorted(smtp.recorder.counts()) == emails
         print(f"{engine}: {WRITERS} concurrent signups in {elapsed:.1f} s ({detail})")
