@@ -31,13 +31,34 @@ SIGNED_LINKS = {
 }
 
 
+# The dashboard's own pages (a listing, its history and editors, an invitation, the requests
+# inbox): each parameter with a value that may exist and hostile ones.
+DASHBOARD_VALUES = {
+    "<int:pk>": ["1", "0", "99999999999999999999"],
+    "<str:token>": ["not-a-token", "a" * 500, "..%2F..%2Fetc%2Fpasswd"],
+}
+
+
 def account_paths() -> list[str]:
-    """A path for every route under accounts/ (the signed links with a placeholder key)."""
-    paths = ["/dashboard"]
+    """A path for every route under accounts/ (the signed links with a placeholder key) and
+    under dashboard (each parameter with the values above)."""
+    paths = []
     for entry in get_resolver().url_patterns:
         if isinstance(entry, URLResolver) and str(entry.pattern) == "accounts/":
             paths += _walk(entry.url_patterns, "/accounts/")
+        elif isinstance(entry, URLResolver) and str(entry.pattern) == "":
+            for route in entry.url_patterns:
+                if str(route.pattern).startswith("dashboard"):
+                    paths += _dashboard(str(route.pattern))
     return paths
+
+
+def _dashboard(route: str) -> list[str]:
+    for placeholder, values in DASHBOARD_VALUES.items():
+        if placeholder in route:
+            return [path for v in values for path in _dashboard(route.replace(placeholder, v))]
+    assert "<" not in route, f"{route}: give its parameter values in DASHBOARD_VALUES"
+    return ["/" + route]
 
 
 def _walk(patterns, prefix: str) -> list[str]:
@@ -76,6 +97,7 @@ def ask(client, method: str, url: str, data=None):
 
 def test_every_account_route_is_covered():
     assert {"/accounts/login/", "/accounts/signup/", "/dashboard"} <= set(PATHS)
+    assert {"/dashboard/requests", "/dashboard/listings/1", "/dashboard/requests/1"} <= set(PATHS)
     assert len(PATHS) > 15
 
 
