@@ -36,6 +36,7 @@ migrate: install
 	$(MANAGE) migrate --noinput -v0
 
 demo: migrate
+	$(MANAGE) demo_reviewer
 	$(MANAGE) import_articles demo/articles demo/pages --images demo/images
 	@$(MANAGE) shell -v 0 -c "from ketamine_association.directory.models import Provider as P; raise SystemExit(0 if P.objects.exists() else 3)" \
 	  || $(MANAGE) seed_providers --count 2000 --seed 1

@@ -4,10 +4,22 @@ edited in the file and re-imported; the admin shows what the pipeline made of it
 from django.contrib import admin
 from django.db.models import Count, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from ketamine_association.core.content import content_version_bump
+
+from . import selectors
 from .choices import Severity
-from .models import Article, ArticleFinding, Redirect
+from .models import (
+    Article,
+    ArticleDueForReview,
+    ArticleFinding,
+    Redirect,
+    Reviewer,
+    ReviewReminder,
+)
+from .review import REMIND_DAYS_BEFORE, review_lapsed
 
 
 class HasFindingsFilter(admin.SimpleListFilter):
@@ -94,6 +106,7 @@ class ArticleAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("title", "slug", "view_on_site_link", "excerpt", "category")}),
         ("Publication", {"fields": ("author", "audience", "published_at", "updated_at")}),
+        ("Medical review", {"fields": ("reviewed_by", "last_reviewed", "review_due")}),
         (
             "Computed at import",
             {
@@ -181,3 +194,74 @@ class RedirectAdmin(KeptByTheImport):
 
     # Delete stays the default: forbidding it would block deleting an article (its redirects
     # cascade), and a redirect removed here is the editor's explicit choice.
+
+
+@admin.register(ArticleDueForReview)
+class ReviewQueueAdmin(admin.ModelAdmin):
+    """The review queue: articles whose medical review has lapsed or falls due within 30 days,
+    oldest due first. Read-only: a review is recorded in the article's file (lastReviewed)."""
+
+    list_display = ("title", "reviewed_by", "last_reviewed", "review_due", "review_state")
+    list_display_links = None
+    search_fields = ("title", "slug", "reviewed_by")
+    ordering = ("review_due", "slug")
+
+    def get_queryset(self, request):
+        due = selectors.review_queue(today=timezone.localdate(), within_days=REMIND_DAYS_BEFORE)
+        return ArticleDueForReview.objects.filter(id__in=due.values("id")).order_by(
+            "review_due", "slug"
+        )
+
+    @admin.display(description="state", ordering="review_due")
+    def review_state(self, obj):
+        today = timezone.localdate()
+        if review_lapsed(obj.review_due, today=today):
+            return f"overdue by {(today - obj.review_due).days} days"
+        days = (obj.review_due - today).days
+        return "due today" if days == 0 else f"due in {days} days"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Reviewer)
+class ReviewerAdmin(admin.ModelAdmin):
+    """Medical reviewers' public profiles; articles link to them by name."""
+
+    list_display = ("name", "credentials", "slug", "has_email")
+    search_fields = ("name", "credentials", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    fields = ("name", "credentials", "slug", "npi", "bio", "email")
+
+    @admin.display(description="reminders", boolean=True)
+    def has_email(self, obj):
+        return bool(obj.email)
+
+    # Article pages show the link to a profile: a change must reach the cached pages.
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        content_version_bump()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        content_version_bump()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        content_version_bump()
+
+
+@admin.register(ReviewReminder)
+class ReviewReminderAdmin(KeptByTheImport):
+    """What the daily review job did (mails sent, lapses noticed); kept by the job."""
+
+    list_display = ("article_link", "kind", "review_due", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("article__slug",)
+    ordering = ("-created_at",)

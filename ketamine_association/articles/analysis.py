@@ -20,6 +20,7 @@ from .choices import (
 )
 from .readability import flesch_kincaid_grade
 from .rendering import RenderedArticle
+from .review import reviewer_key, split_reviewed_by
 from .source import ArticleSource, SourceDocument
 
 READING_TIME_RE = re.compile(r"(\d+)")
@@ -65,6 +66,7 @@ class SiteKnowledge:
     path_served: Callable[[str], bool]
     categories: Collection[str] = ()
     image_alternative: Callable[[str], str] = lambda _url: ""
+    reviewers: Collection[str] = ()  # the reviewer profiles' name keys (review.reviewer_key)
     _suggestions: dict = field(default_factory=dict, compare=False, repr=False)
 
     def closest_slug(self, slug: str) -> str:
@@ -384,6 +386,21 @@ def check_date_future(ctx: CheckContext) -> Iterator[Finding]:
         )
 
 
+# Medical review.
+
+
+@emits(FindingCode.REVIEWER_UNKNOWN)
+def check_reviewer(ctx: CheckContext) -> Iterator[Finding]:
+    reviewed_by = getattr(ctx.meta, "reviewed_by", None)
+    if reviewed_by and reviewer_key(reviewed_by) not in ctx.site.reviewers:
+        name, _ = split_reviewed_by(reviewed_by)
+        yield ctx.finding(
+            FindingCode.REVIEWER_UNKNOWN,
+            f"no reviewer profile named {name!r}; the line is shown without a link",
+            ctx.lines.get("reviewedBy"),
+        )
+
+
 # The checks in the order their findings are reported. A new check: one function, one line.
 CHECKS: tuple[Check, ...] = (
     check_stated_wordcount,
@@ -400,6 +417,7 @@ CHECKS: tuple[Check, ...] = (
     check_meta_description,
     check_date_order,
     check_date_future,
+    check_reviewer,
 )
 
 

@@ -26,3 +26,9 @@ class ArticlesConfig(AppConfig):
         )
         register_redirect_resolver(views.old_address_target)
         register_nav(selectors.page_nav)
+
+        from ketamine_association.core.schedule import register_daily_job
+
+        from .review import JOB_NAME, run_daily
+
+        register_daily_job(JOB_NAME, run_daily)

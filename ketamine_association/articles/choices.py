@@ -63,6 +63,7 @@ class FindingCode(StrEnum):
     STATISTIC_UNCITED = "statistic-uncited", Severity.WARNING
     DATE_FUTURE = "date-future", Severity.INFO
     LINK_INSECURE = "link-insecure", Severity.INFO
+    REVIEWER_UNKNOWN = "reviewer-unknown", Severity.INFO
 
 
 class TwitterCard(models.TextChoices):

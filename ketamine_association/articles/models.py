@@ -1,8 +1,11 @@
 import json
 
 from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
+
+from ketamine_association.directory.validators import validate_npi
 
 from .categories import Category, category_name
 from .choices import Audience, Severity
@@ -74,6 +77,12 @@ class Article(ImportedFile):
     reading_minutes = models.PositiveIntegerField(help_text="Computed at 238 words a minute.")
     stated_word_count = models.PositiveIntegerField(null=True, blank=True)
     stated_reading_time = models.CharField(max_length=40, blank=True)
+    # Medical review (review.py): as the frontmatter says; review_due is the effective date
+    # (reviewDue, else 12 months after lastReviewed) and reviewer_key what Reviewer matches.
+    reviewed_by = models.CharField(max_length=200, blank=True)
+    reviewer_key = models.CharField(max_length=200, blank=True, db_index=True)
+    last_reviewed = models.DateField(null=True, blank=True)
+    review_due = models.DateField(null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-published_at", "slug"]
@@ -111,6 +120,84 @@ class Article(ImportedFile):
     @property
     def reading_time(self) -> str:
         return f"{self.reading_minutes} min read"
+
+
+class ArticleDueForReview(Article):
+    """The admin's review queue: articles whose medical review has lapsed or is due soon."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "article due for review"
+        verbose_name_plural = "review queue"
+
+
+class Reviewer(models.Model):
+    """A medical reviewer's public profile (/reviewers/<slug>). An article's `reviewedBy`
+    links here when its name (before the first comma) matches, case-insensitively. The email
+    only receives the review reminders and is never shown."""
+
+    name = models.CharField(max_length=200, help_text="As articles name them, e.g. Jane Doe.")
+    credentials = models.CharField(max_length=200, help_text="e.g. MD, PhD")
+    slug = models.SlugField(max_length=200, unique=True)
+    npi = models.CharField(
+        "NPI", max_length=10, blank=True, validators=[validate_npi], help_text="Optional."
+    )
+    bio = models.TextField(blank=True, max_length=2000)
+    email = models.EmailField(
+        blank=True, help_text="For review reminders only; never shown on the site."
+    )
+    name_key = models.CharField(max_length=200, unique=True, editable=False)
+    modified_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.credentials}" if self.credentials else self.name
+
+    def save(self, *args, **kwargs):
+        from .review import reviewer_key
+
+        self.name_key = reviewer_key(self.name)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:reviewer", kwargs={"slug": self.slug})
+
+    def clean(self) -> None:
+        from .review import reviewer_key
+
+        if "," in self.name:
+            raise ValidationError({"name": "Write the name alone; credentials have a field."})
+        self.name_key = reviewer_key(self.name)
+        twins = Reviewer.objects.filter(name_key=self.name_key).exclude(pk=self.pk)
+        if self.name_key and twins.exists():
+            raise ValidationError({"name": "Another reviewer has this name."})
+
+
+class ReviewReminder(models.Model):
+    """What the review job did, once per article, kind and due date: a new due date (a new
+    review) re-arms every kind."""
+
+    class Kind(models.TextChoices):
+        SOON = "soon", "Mailed 30 days before"
+        DUE = "due", "Mailed on the day"
+        LAPSED = "lapsed", "Review lapsed (cached pages refreshed)"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="review_reminders")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    review_due = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "kind", "review_due"], name="review_reminder_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} (due {self.review_due})"
 
 
 class SearchEntry(models.Model):

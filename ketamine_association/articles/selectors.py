@@ -11,7 +11,8 @@ from django.urls import reverse
 from ketamine_association.core.content import content_version
 
 from .categories import Category, category_code_for_slug
-from .models import Article, Page, Redirect, Tag
+from .models import Article, Page, Redirect, Reviewer, Tag
+from .review import reviewer_key
 
 CARD_FIELDS = (
     "slug",
@@ -153,3 +154,31 @@ def page_nav() -> dict[str, list[tuple[int, str, str]]]:
         return places
 
     return cache.get_or_set(f"page-nav:{content_version()}", compute, 3600)
+
+
+def reviewer_for(*, article: Article) -> Reviewer | None:
+    """The profile of the article's medical reviewer, matched by name (review.py)."""
+    if not article.reviewer_key:
+        return None
+    return Reviewer.objects.filter(name_key=article.reviewer_key).first()
+
+
+def reviewer_named(*, reviewed_by: str) -> Reviewer | None:
+    """The profile a `reviewedBy` line names (a site page's), matched as an article's is."""
+    key = reviewer_key(reviewed_by)
+    return Reviewer.objects.filter(name_key=key).first() if key else None
+
+
+def reviewer_get(*, slug: str) -> Reviewer | None:
+    return Reviewer.objects.filter(slug=slug).first()
+
+
+def reviewer_articles(*, reviewer: Reviewer, now: dt.datetime) -> QuerySet[Article]:
+    """The published articles a reviewer reviewed, newest first."""
+    return article_list_published(now=now).filter(reviewer_key=reviewer.name_key)
+
+
+def review_queue(*, today: dt.date, within_days: int) -> QuerySet[Article]:
+    """Articles whose review has lapsed or falls due within `within_days`, oldest due first."""
+    horizon = today + dt.timedelta(days=within_days)
+    return Article.objects.filter(review_due__lte=horizon).order_by("review_due", "slug")

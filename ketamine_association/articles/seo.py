@@ -7,7 +7,8 @@ from django.conf import settings
 from ketamine_association.core.seo import absolute
 
 from .categories import Category
-from .models import Article, Page
+from .models import Article, Page, Reviewer
+from .review import split_reviewed_by
 
 
 def article_head(*, article: Article, image_url: str) -> dict:
@@ -27,7 +28,38 @@ def article_head(*, article: Article, image_url: str) -> dict:
     }
 
 
-def article_jsonld(*, article: Article, head: dict) -> list[dict]:
+def reviewed_by_jsonld(*, reviewed_by: str, reviewer: Reviewer | None) -> dict:
+    """The reviewer as schema.org's Person: the name, the credentials, the profile page."""
+    name, credentials = split_reviewed_by(reviewed_by)
+    person: dict = {"@type": "Person", "name": name}
+    if credentials:
+        person["honorificSuffix"] = credentials
+    if reviewer is not None:
+        person["url"] = absolute(reviewer.get_absolute_url())
+    return person
+
+
+def reviewer_jsonld(*, reviewer: Reviewer) -> list[dict]:
+    """A reviewer's page: a ProfilePage about a Person."""
+    url = absolute(reviewer.get_absolute_url())
+    person: dict = {"@type": "Person", "name": reviewer.name, "url": url}
+    if reviewer.credentials:
+        person["honorificSuffix"] = reviewer.credentials
+    if reviewer.bio:
+        person["description"] = reviewer.bio
+    return [
+        {
+            "@context": "https://schema.org",
+            "@type": "ProfilePage",
+            "url": url,
+            "name": str(reviewer),
+            "dateModified": reviewer.modified_at.date().isoformat(),
+            "mainEntity": person,
+        }
+    ]
+
+
+def article_jsonld(*, article: Article, head: dict, reviewer: Reviewer | None = None) -> list[dict]:
     category = Category(article.category)
     publisher = {
         "@type": "Organization",
@@ -61,6 +93,10 @@ def article_jsonld(*, article: Article, head: dict) -> list[dict]:
     if page["@type"] == "MedicalWebPage":
         page["name"] = article.title
         page["lastReviewed"] = page["dateModified"]
+    if article.reviewed_by:
+        page["reviewedBy"] = reviewed_by_jsonld(reviewed_by=article.reviewed_by, reviewer=reviewer)
+    if article.last_reviewed:
+        page["lastReviewed"] = article.last_reviewed.isoformat()
     breadcrumbs = {
         "@context": "https://schema.org",
         "@type": "BreadcrumbList",
@@ -90,7 +126,7 @@ def article_jsonld(*, article: Article, head: dict) -> list[dict]:
     return blocks
 
 
-def page_jsonld(*, page: Page) -> list[dict]:
+def page_jsonld(*, page: Page, reviewer: Reviewer | None = None) -> list[dict]:
     """A site page as schema.org sees it: a WebPage (a MedicalWebPage when it is written for
     patients, with its reviewer when one is named), and its breadcrumb."""
     url = absolute(page.path)
@@ -109,7 +145,7 @@ def page_jsonld(*, page: Page) -> list[dict]:
         },
     }
     if page.reviewed_by:
-        data["reviewedBy"] = {"@type": "Person", "name": page.reviewed_by}
+        data["reviewedBy"] = reviewed_by_jsonld(reviewed_by=page.reviewed_by, reviewer=reviewer)
     if page.last_reviewed:
         data["lastReviewed"] = page.last_reviewed.isoformat()
     crumbs = [_crumb(1, "Home", absolute("/"))]

@@ -22,8 +22,9 @@ from ketamine_association.core.sections import slot_tokens
 
 from .analysis import Finding, SiteKnowledge, analyse, slug_duplicate
 from .images import ImageStore
-from .models import Article, ArticleFinding, Page, Redirect, Tag
+from .models import Article, ArticleFinding, Page, Redirect, Reviewer, Tag
 from .rendering import RenderedArticle, render_markdown
+from .review import reviewer_key
 from .search import search_index_article
 from .source import (
     SourceDocument,
@@ -106,9 +107,10 @@ def site_knowledge(
     try:
         stored = list(Article.objects.values_list("slug", "category"))
         stored_pages = set(Page.objects.values_list("path", flat=True))
+        reviewers = set(Reviewer.objects.values_list("name_key", flat=True))
     except DatabaseError:  # checking files needs no database; links then resolve in the batch
         logger.warning("the database is not ready; links are checked against the files alone")
-        stored, stored_pages = [], set()
+        stored, stored_pages, reviewers = [], set(), set()
     known_pages = stored_pages | set(pages)
     return SiteKnowledge(
         slugs={slug for slug, _ in stored} | slugs,
@@ -116,6 +118,7 @@ def site_knowledge(
         image_problem=images.problem,
         image_alternative=images.alternative,
         path_served=functools.partial(path_served, pages=known_pages),
+        reviewers=reviewers,
     )
 
 
@@ -362,6 +365,10 @@ def _store(
         "reading_minutes": rendered.reading_minutes,
         "stated_word_count": meta.word_count,
         "stated_reading_time": str(meta.reading_time or ""),
+        "reviewed_by": meta.reviewed_by or "",
+        "reviewer_key": reviewer_key(meta.reviewed_by or ""),
+        "last_reviewed": meta.last_reviewed,
+        "review_due": meta.review_due_date,
         "frontmatter_json": json.dumps(doc.frontmatter, ensure_ascii=False),
         "source_lines": doc.key_lines,
         "body_line": doc.body_line,

@@ -13,8 +13,11 @@ class ArticleSitemap(SiteSitemap):
     priority = 0.8
 
     def items(self):
+        # An article whose medical review has lapsed is left out (its page says noindex)
+        # until it is reviewed again; the blog and search still list it.
         return (
             selectors.article_list_published(now=timezone.now())
+            .exclude(review_due__lt=timezone.localdate())
             .only("slug", "updated_at", "modified_at")
             .order_by("slug")
         )

@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from .choices import (
     DEFAULT_AUTHOR,
@@ -101,6 +108,36 @@ class ArticleSource(BaseModel):
     audience: Literal["patients", "practitioners"] | None = None
     related_articles: list[str] = Field(default_factory=list, alias="relatedArticles")
     redirect_from: list[str] = Field(default_factory=list, alias="redirectFrom")
+    # Medical review (review.py): "Jane Doe, MD", the review's date, the next one's.
+    reviewed_by: str | None = Field(default=None, alias="reviewedBy", max_length=200)
+    last_reviewed: dt.date | None = Field(default=None, alias="lastReviewed")
+    review_due: dt.date | None = Field(default=None, alias="reviewDue")
+
+    @field_validator("reviewed_by")
+    @classmethod
+    def _reviewer(cls, value: str | None) -> str | None:
+        if value is not None and not value.partition(",")[0].strip():
+            raise ValueError('write the reviewer as "Name, credentials", e.g. "Jane Doe, MD"')
+        return value or None
+
+    @field_validator("review_due")
+    @classmethod
+    def _review_due(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        last = info.data.get("last_reviewed")
+        if value is not None and last is None:
+            raise ValueError("needs lastReviewed, the date of the review it follows")
+        if value is not None and value < last:
+            raise ValueError(f"{value} is before lastReviewed {last}")
+        return value
+
+    @property
+    def review_due_date(self) -> dt.date | None:
+        """When the next review is due: reviewDue, else 12 months after lastReviewed."""
+        from .review import default_review_due
+
+        if self.review_due is not None or self.last_reviewed is None:
+            return self.review_due
+        return default_review_due(self.last_reviewed)
 
     @property
     def description_of(self) -> tuple[str, str]:

@@ -19,5 +19,6 @@ urlpatterns = [
     path("blog/audience/<slug:audience>/page/<int:page>", views.audience_detail),
     path("blog/<slug:slug>", views.article_detail, name="detail"),
     path("search", views.search, name="search"),
+    path("reviewers/<slug:slug>", views.reviewer_detail, name="reviewer"),
     path("images/articles/<path:name>", views.article_image, name="image"),
 ]

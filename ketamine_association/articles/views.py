@@ -23,8 +23,9 @@ from . import selectors
 from .categories import Category
 from .choices import Audience
 from .images import ImageStore
+from .review import review_lapsed
 from .search import article_search
-from .seo import article_head, article_jsonld, page_jsonld
+from .seo import article_head, article_jsonld, page_jsonld, reviewer_jsonld
 
 PLACEHOLDER_IMAGE = "/static/img/article-placeholder.svg"
 PAGE_SIZE = 12
@@ -52,10 +53,15 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     image_url = article.featured_image if article.featured_image_exists else PLACEHOLDER_IMAGE
     head = article_head(article=article, image_url=image_url)
     previous, following = selectors.article_neighbours(article=article, now=now)
+    reviewer = selectors.reviewer_for(article=article)
     context = {
         "article": article,
         "head": head,
-        "jsonld": article_jsonld(article=article, head=head),
+        "jsonld": article_jsonld(article=article, head=head, reviewer=reviewer),
+        "reviewer": reviewer,
+        # From today's date at each request; the daily review job bumps the page cache's
+        # content version the first day a review has lapsed (review.review_reminders).
+        "review_lapsed": review_lapsed(article.review_due, today=timezone.localdate(now)),
         "image_url": image_url,
         "related": selectors.article_related(article=article, now=now),
         "previous": previous,
@@ -86,14 +92,32 @@ def site_page(request: HttpRequest, path: str) -> HttpResponse:
     page = selectors.page_get(path=f"/{path}")
     if page is None:
         raise Http404("No page with this address.")
+    reviewer = selectors.reviewer_named(reviewed_by=page.reviewed_by)
     context = {
         "page": page,
         "body_html": fill_slots(page.body_html, request),
         "canonical": absolute(page.path),
-        "jsonld": page_jsonld(page=page),
+        "jsonld": page_jsonld(page=page, reviewer=reviewer),
+        "reviewer": reviewer,
     }
     body = render_to_string("articles/page.html", context, request=request)
     return _public_page(body, modified=page.modified_at)
+
+
+@require_safe
+def reviewer_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """A medical reviewer's profile and the articles they reviewed (never their email)."""
+    reviewer = selectors.reviewer_get(slug=slug)
+    if reviewer is None:
+        raise Http404("No reviewer with this address.")
+    context = {
+        "reviewer": reviewer,
+        "articles": list(selectors.reviewer_articles(reviewer=reviewer, now=timezone.now())),
+        "canonical": absolute(reviewer.get_absolute_url()),
+        "jsonld": reviewer_jsonld(reviewer=reviewer),
+    }
+    body = render_to_string("articles/reviewer.html", context, request=request)
+    return _public_page(body, modified=reviewer.modified_at)
 
 
 def page_url(base: str, number: int) -> str:

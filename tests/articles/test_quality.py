@@ -1,5 +1,6 @@
 """The quality gate: every code fires on a fixture of our own, and a near miss does not."""
 
+import io
 import json
 import textwrap
 
@@ -61,6 +62,7 @@ def test_clean_fixture_yields_no_finding(tmp_path, store):
 def test_demo_articles_yield_no_finding(tmp_path):
     from tests.conftest import DEMO
 
+    call_command("demo_reviewer", stdout=io.StringIO())  # as `make demo` does
     report = content_check(
         paths=[DEMO / "articles"], images=ImageStore(source=DEMO / "images", root=tmp_path)
     )

@@ -109,15 +109,19 @@ def test_missing_seo_fields_are_derived(tmp_path, images):
 
 
 def test_export_then_import_changes_nothing(tmp_path, images, corpus_dir):
-    article_import_paths(paths=[corpus_dir], images=images)
+    review = (
+        'reviewedBy: "Jane Doe, MD"\nlastReviewed: 2026-05-01\nreviewDue: 2026-11-01\naudience:'
+    )
+    reviewed = write(tmp_path / "more" / "r.md", article_text("reviewed", **{"audience:": review}))
+    article_import_paths(paths=[corpus_dir, reviewed.parent], images=images)
     written = article_export(directory=tmp_path / "export")
-    assert len(written) == 30
+    assert len(written) == 31
     report = article_import_paths(paths=[tmp_path / "export"], images=images)
-    assert report.count("unchanged") == 30, [(o.source, o.status) for o in report.outcomes]
+    assert report.count("unchanged") == 31, [(o.source, o.status) for o in report.outcomes]
     # no frontmatter key and no body line is lost
     from ketamine_association.articles.source import load_source
 
-    for original in corpus_dir.glob("*.md"):
+    for original in [*corpus_dir.glob("*.md"), reviewed]:
         before = load_source(original)
         after = load_source(tmp_path / "export" / f"{before.meta.slug}.md")
         assert list(after.frontmatter) == list(before.frontmatter)

@@ -141,10 +141,10 @@ def test_url_fields_refuse_script_and_data_urls(tmp_path, field, url):
 
 
 def test_unknown_keys_are_kept(tmp_path):
-    text = article_text().replace("tags:", "reviewedBy: Dr. Example\ntags:")
+    text = article_text().replace("tags:", "editorNote: Dr. Example\ntags:")
     doc = load_source(write(tmp_path / "k.md", text))
-    assert doc.unknown == {"reviewedBy": "Dr. Example"}
-    assert doc.frontmatter["reviewedBy"] == "Dr. Example"
+    assert doc.unknown == {"editorNote": "Dr. Example"}
+    assert doc.frontmatter["editorNote"] == "Dr. Example"
 
 
 def test_missing_slug_derives_from_file_name(tmp_path):

@@ -128,3 +128,33 @@ def test_every_corpus_article_fits_a_phone(corpus_site, page):
 def test_wide_tables_and_code_blocks_are_keyboard_scrollable(corpus_site, page):
     open_page(page, f"{corpus_site}/blog/{SCROLL_BOX_SLUG}")
     assert_no_serious_axe_violations(page)
+
+
+def test_review_line_banner_and_reviewer_page_pass_axe(site, images, tmp_path, page):
+    """A lapsed medical review: the banner and the review line fit a phone and pass axe, and
+    the line links to the reviewer's profile page, which passes too."""
+    import datetime as dt
+
+    from ketamine_association.articles.models import Reviewer
+    from tests.articles.factories import article_text, write
+
+    Reviewer.objects.create(
+        name="Jane Doe", credentials="MD, PhD", slug="jane-doe", bio="Psychiatrist."
+    )
+    last = (dt.date.today() - dt.timedelta(days=400)).isoformat()
+    fields = f'reviewedBy: "Jane Doe, MD, PhD"\nlastReviewed: {last}\naudience:'
+    path = write(tmp_path / "reviewed.md", article_text("reviewed", **{"audience:": fields}))
+    assert not article_import_paths(paths=[path], images=images).failed
+    open_page(page, f"{site}/blog/reviewed")
+    banner = page.locator(".review-due")
+    assert banner.is_visible()
+    assert "This article is due for medical review." in banner.inner_text()
+    line = page.locator(".review-line")
+    assert line.inner_text().startswith("Medically reviewed by Jane Doe, MD, PhD on ")
+    assert_no_horizontal_scroll(page)
+    assert_no_serious_axe_violations(page)
+    line.locator("a").click()
+    page.wait_for_url(f"{site}/reviewers/jane-doe")
+    assert page.locator("h1").inner_text().strip() == "Jane Doe"
+    assert_no_horizontal_scroll(page)
+    assert_no_serious_axe_violations(page)

@@ -15,7 +15,7 @@ from django.contrib.auth.models import Group
 from django.test import Client
 
 from ketamine_association.articles.images import ImageStore
-from ketamine_association.articles.models import Article, Redirect
+from ketamine_association.articles.models import Article, Redirect, Reviewer, ReviewReminder
 from ketamine_association.articles.services import article_import_paths
 from ketamine_association.association.models import ContactMessage
 from ketamine_association.consultations.choices import AccessKind
@@ -145,6 +145,19 @@ def one_of_every_admin_model(site: SiteContent):
         old_path="/blog/an-old-address",
         defaults={"article": Article.objects.first(), "source": Redirect.Source.FRONTMATTER},
     )
+    # A medical reviewer, and an article whose review has lapsed: the review queue's row.
+    Reviewer.objects.get_or_create(
+        slug="private-reviewer",
+        defaults={"name": "Private Reviewer", "credentials": "MD", "email": "rev@example.org"},
+    )
+    lapsed = Article.objects.first()
+    Article.objects.filter(id=lapsed.id).update(
+        reviewed_by="Private Reviewer, MD",
+        reviewer_key="private reviewer",
+        last_reviewed="2024-01-01",
+        review_due="2025-01-01",
+    )
+    ReviewReminder.objects.get_or_create(article=lapsed, kind="due", review_due="2025-01-01")
     owner = staff_user("admin-owner", is_superuser=True)
     # django-allauth's admin: the owner's verified address and a TOTP authenticator.
     EmailAddress.objects.create(user=owner, email=owner.email, verified=True, primary=True)

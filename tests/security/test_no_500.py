@@ -50,6 +50,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ketamine_association.articles.images import ImageStore
+from ketamine_association.articles.management.commands.demo_reviewer import DEMO_REVIEWER
+from ketamine_association.articles.models import Reviewer
 from ketamine_association.articles.services import article_import_paths
 from ketamine_association.directory.choices import Condition, Insurance, State, Treatment
 from ketamine_association.newsletter import tokens
@@ -85,6 +87,7 @@ EXPECTED_ROUTES = {
     "blog/audience/<slug:audience>/page/<int:page>",
     "blog/<slug:slug>",
     "search",
+    "reviewers/<slug:slug>",
     "sitemap.xml",
     "sitemap-<slug:section>.xml",
     "robots.txt",
@@ -395,6 +398,7 @@ SEED_URLS = [
     "/blog/old-fuzz",
     "/blog/fuzz-future",
     "/search",
+    "/reviewers/morgan-ellis",  # the demo articles' reviewer (manage.py demo_reviewer)
     "/robots.txt",
     "/sitemap.xml",
     "/sitemap-articles.xml",
@@ -441,6 +445,7 @@ def _generated_articles(folder: Path) -> None:
 def _build_site(root: Path) -> Site:
     generated = root / "articles"
     _generated_articles(generated)
+    Reviewer.objects.create(**DEMO_REVIEWER)  # the profile the demo articles name
     store = ImageStore(source=DEMO / "images", root=root / "images")
     report = article_import_paths(
         paths=[DEMO / "articles", DEMO / "pages", generated], images=store

@@ -60,6 +60,7 @@ def public_values(site: SiteContent) -> dict[str, dict[str, list[str]]]:
             "page": ["1"],
         },
         "blog/<slug:slug>": {"slug": ["probe-article", "probe-research"]},
+        "reviewers/<slug:slug>": {"slug": ["private-reviewer"]},  # one_of_every_admin_model's
         "sitemap-<slug:section>.xml": {"section": list(sitemap_sections())},
         "images/articles/<path:name>": {"name": ["probe-article.png"]},
         "find-provider/<slug:state>": {"state": [state_slug(provider.state)]},
