@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.cache import cache
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet
+from django.db.models.functions import Greatest
 from django.urls import reverse
 
 from ketamine_association.core.content import content_version
@@ -118,6 +119,29 @@ def tag_list_published(*, now: dt.datetime) -> QuerySet[Tag]:
         .annotate(n=Count("articles"))
         .order_by("slug")
     )
+
+
+def _newest_change(prefix: str = ""):
+    """An aggregate: the newest date an article of the group was published or updated."""
+    return Greatest(Max(f"{prefix}updated_at"), Max(f"{prefix}published_at"))
+
+
+def article_lastmod_by(*, now: dt.datetime, field: str) -> dict[str, dt.datetime]:
+    """{value of `field` ("category", "audience"): the newest change of its published
+    articles}, in one grouped query. The sitemap's lastmod of a list page."""
+    rows = (
+        Article.objects.filter(published_at__lte=now)
+        .values(field)
+        .annotate(lastmod=_newest_change())
+        .order_by(field)
+    )
+    return {row[field]: row["lastmod"] for row in rows}
+
+
+def tag_list_published_with_lastmod(*, now: dt.datetime) -> QuerySet[Tag]:
+    """tag_list_published, each tag with `lastmod`: the newest change of its published
+    articles (the filter above comes first, so articles not yet published do not count)."""
+    return tag_list_published(now=now).annotate(lastmod=_newest_change("articles__"))
 
 
 def redirect_target(*, path: str, now: dt.datetime) -> str | None:

@@ -5,6 +5,7 @@ from django.utils import timezone
 from ketamine_association.core.sitemaps import SiteSitemap
 
 from . import selectors
+from .categories import Category
 from .choices import Audience
 
 
@@ -26,12 +27,23 @@ class ArticleSitemap(SiteSitemap):
         return item.updated_at
 
 
+# List pages carry lastmod = the newest change (published or updated) of the articles they
+# list, read with one grouped query per section, never one per page.
+
+
 class CategorySitemap(SiteSitemap):
     changefreq = "weekly"
     priority = 0.6
 
     def items(self):
-        return [category for category, _ in selectors.category_list(now=timezone.now())]
+        lastmods = selectors.article_lastmod_by(now=timezone.now(), field="category")
+        return [(Category(code), lastmod) for code, lastmod in lastmods.items()]
+
+    def location(self, item):
+        return item[0].get_absolute_url()
+
+    def lastmod(self, item):
+        return item[1]
 
 
 class TagSitemap(SiteSitemap):
@@ -39,7 +51,10 @@ class TagSitemap(SiteSitemap):
     priority = 0.3
 
     def items(self):
-        return selectors.tag_list_published(now=timezone.now())
+        return selectors.tag_list_published_with_lastmod(now=timezone.now())
+
+    def lastmod(self, item):
+        return item.lastmod
 
 
 class PageSitemap(SiteSitemap):
@@ -47,11 +62,26 @@ class PageSitemap(SiteSitemap):
     priority = 1.0
 
     def items(self):
-        audiences = [f"/blog/audience/{value}" for value in Audience.values]
-        return ["/", "/blog", *audiences, "/find-provider", "/newsletter"]
+        by_audience = selectors.article_lastmod_by(now=timezone.now(), field="audience")
+        newest = max(by_audience.values(), default=None)
+        audiences = [
+            (f"/blog/audience/{value}", by_audience.get(value)) for value in Audience.values
+        ]
+        # The home page and /blog show the newest articles of all; the directory's search
+        # and the newsletter page list none.
+        return [
+            ("/", newest),
+            ("/blog", newest),
+            *audiences,
+            ("/find-provider", None),
+            ("/newsletter", None),
+        ]
 
     def location(self, item):
-        return item
+        return item[0]
+
+    def lastmod(self, item):
+        return item[1]
 
 
 class SitePageSitemap(SiteSitemap):

@@ -64,6 +64,10 @@ def sitemap_section(request: HttpRequest, section: str) -> HttpResponse:
 
 @require_safe
 def robots_txt(request: HttpRequest) -> HttpResponse:
-    lines = ["User-agent: *", "Allow: /", "Disallow: /admin/", "Disallow: /search", ""]
+    # /search is not disallowed: its pages say noindex, and a crawler only sees that on a
+    # page it may fetch (a disallowed URL can still be indexed from links, without content).
+    # Disallow before Allow: first-match parsers (Python's robotparser) and longest-match
+    # ones (Google) then read the same rules.
+    lines = ["User-agent: *", "Disallow: /admin/", "Allow: /", ""]
     lines.append(f"Sitemap: {absolute('/sitemap.xml')}")
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

@@ -217,6 +217,29 @@ _STATE_BY_NAME["virgin islands"] = "VI"
 _STATE_BY_SLUG = {slugify(label): value for value, label in State.choices}
 
 
+# --------------------------------------------------------------------------- breadcrumbs
+
+# The usual name of a city named like its state, when it has one.
+_CITY_CRUMBS = {("NY", city_key("New York")): "New York City"}
+
+
+@dataclass(frozen=True)
+class Crumbs:
+    state: str
+    city: str
+
+
+def place_crumbs(*, state: str, city: str) -> Crumbs:
+    """The labels of a state's and a city's breadcrumbs, never one label for two places: a
+    city named like its state makes the state "New York (state)" and the city "New York
+    City" (its usual name, where we know one) or "<City> (city)". Elsewhere the plain names."""
+    state_name = State(state).label
+    if city_key(city) != city_key(state_name):
+        return Crumbs(state=state_name, city=city)
+    usual = _CITY_CRUMBS.get((state, city_key(city)), f"{city} (city)")
+    return Crumbs(state=f"{state_name} (state)", city=usual)
+
+
 # --------------------------------------------------------------------------- what people type
 
 

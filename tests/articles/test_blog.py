@@ -241,3 +241,114 @@ def test_atom_updated_is_the_articles_updated_at(client, tmp_path, images):
     (entry,) = ET.fromstring(client.get("/blog/atom.xml").content).findall("a:entry", ns)
     assert entry.findtext("a:updated", namespaces=ns).startswith("2026-05-20")
     assert entry.findtext("a:published", namespaces=ns).startswith("2026-02-03")
+
+
+BYLINES = {"by-ana": "Dr. Ana Ruiz, MD", "by-sam": "Sam O'Neil & Partners", "by-lee": "Lee Park"}
+
+
+def bylined(tmp_path, images):
+    for n, (slug, author) in enumerate(BYLINES.items()):
+        text = article_text(slug).replace('author: "Test Editor"', f'author: "{author}"')
+        text = text.replace('"2026-02-03"', f'"2026-02-0{n + 1}"')
+        if slug == "by-sam":
+            text = text.replace('"PATIENT_EDUCATION"', '"CLINICAL_RESEARCH"')
+        write(tmp_path / f"{slug}.md", text)
+    article_import_paths(paths=[tmp_path], images=images)
+
+
+def byline(client, url):
+    """The "By …" of the article's page, as a reader sees it."""
+    import html as htmllib
+    import re
+
+    page = client.get(urlsplit(url).path).content.decode()
+    (name,) = re.findall(r"<span>By (.*?)</span>", page)
+    return htmllib.unescape(name)
+
+
+def test_feeds_name_each_entry_by_its_byline(client, tmp_path, images):
+    bylined(tmp_path, images)
+    dc = "{http://purl.org/dc/elements/1.1/}creator"
+    for path in ("/blog/feed.xml", "/blog/category/clinical-research/feed.xml"):
+        items = ET.fromstring(client.get(path).content).findall("./channel/item")
+        assert items
+        for item in items:
+            # RSS 2.0 <author> must be an e-mail address: a name goes in dc:creator.
+            assert item.find("author") is None
+            assert item.findtext(dc) == byline(client, item.findtext("link"))
+        assert {item.findtext(dc) for item in items} <= set(BYLINES.values())
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    for path in ("/blog/atom.xml", "/blog/category/patient-education/atom.xml"):
+        atom = ET.fromstring(client.get(path).content)
+        # The feed stays the association's; each entry is its writer's.
+        assert atom.findtext("a:author/a:name", namespaces=ns) == "Ketamine Association"
+        entries = atom.findall("a:entry", ns)
+        assert entries
+        for entry in entries:
+            name = entry.findtext("a:author/a:name", namespaces=ns)
+            assert name == byline(client, entry.find("a:link", ns).get("href"))
+    names = {
+        e.findtext("a:author/a:name", namespaces=ns)
+        for e in ET.fromstring(client.get("/blog/atom.xml").content).findall("a:entry", ns)
+    }
+    assert names == set(BYLINES.values())
+
+
+@pytest.mark.parametrize("path", ["/blog/feed.xml", "/blog/category/patient-education/atom.xml"])
+def test_feeds_read_the_bylines_in_a_constant_number_of_queries(client, tmp_path, images, path):
+    many(tmp_path / "few", images, 3)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(path).status_code == 200
+    many(tmp_path / "more", images, 20, start=100)
+    with CaptureQueriesContext(connection) as more:
+        assert client.get(path).status_code == 200
+    assert len(more) == len(few)
+
+
+def sitemap_lastmods(client):
+    root = ET.fromstring(client.get("/sitemap.xml").content)
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    return {
+        urlsplit(url.findtext("s:loc", namespaces=ns)).path: url.findtext(
+            "s:lastmod", namespaces=ns
+        )
+        for url in root.findall("s:url", ns)
+    }
+
+
+def test_list_pages_in_the_sitemap_carry_their_newest_articles_date(client, tmp_path, images):
+    def article(slug, published, category, tags, *, updated=None, audience="patients"):
+        text = article_text(slug).replace('"2026-02-03"', f'"{published}"')
+        text = text.replace('"PATIENT_EDUCATION"', f'"{category}"')
+        text = text.replace('tags: ["options", "questions"]', f"tags: {tags}")
+        text = text.replace('audience: "patients"', f'audience: "{audience}"')
+        if updated:
+            text = text.replace("publishedAt:", f'updatedAt: "{updated}"\npublishedAt:')
+        write(tmp_path / f"{slug}.md", text)
+
+    article("old-research", "2026-01-10", "CLINICAL_RESEARCH", '["options"]', updated="2026-03-20")
+    article("new-research", "2026-02-14", "CLINICAL_RESEARCH", '["dosing"]')
+    article("guide", "2026-03-01", "PATIENT_EDUCATION", '["dosing"]', audience="practitioners")
+    # Not yet published: listed nowhere, so it dates no list page.
+    article("later", "2099-01-01", "PATIENT_EDUCATION", '["options", "dosing"]')
+    article_import_paths(paths=[tmp_path], images=images)
+
+    lastmods = sitemap_lastmods(client)
+    # An update counts as a change of the list that shows the article.
+    assert lastmods["/"] == lastmods["/blog"] == "2026-03-20"
+    assert lastmods["/blog/category/clinical-research"] == "2026-03-20"
+    assert lastmods["/blog/category/patient-education"] == "2026-03-01"
+    assert lastmods["/blog/tag/options"] == "2026-03-20"
+    assert lastmods["/blog/tag/dosing"] == "2026-03-01"
+    assert lastmods["/blog/audience/patients"] == "2026-03-20"
+    assert lastmods["/blog/audience/practitioners"] == "2026-03-01"
+
+
+def test_list_lastmods_cost_one_query_per_section(client, tmp_path, images):
+    many(tmp_path / "few", images, 3)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get("/sitemap.xml").status_code == 200
+    many(tmp_path / "more", images, 30, start=100)
+    with CaptureQueriesContext(connection) as more:
+        assert client.get("/sitemap.xml").status_code == 200
+    assert len(more) == len(few)

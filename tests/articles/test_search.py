@@ -226,3 +226,18 @@ def test_search_results_link_each_category_to_its_page(client, library):
     assert 'href="/blog/category/clinical-research" class="badge"' in html
     assert "/blog/category/clinicalresearch" not in html
     assert client.get("/blog/category/clinical-research").status_code == 200
+
+
+def test_search_is_noindex_but_crawlable_and_described(client, library):
+    import re
+    from urllib.robotparser import RobotFileParser
+
+    html = client.get("/search", {"q": "neuroplasticity"}).content.decode()
+    assert '<meta name="robots" content="noindex">' in html
+    (description,) = re.findall(r'<meta name="description" content="([^"]*)">', html)
+    assert description.startswith("Search the Ketamine Association")
+    # A crawler sees a noindex only on a page robots.txt lets it fetch.
+    robots = RobotFileParser()
+    robots.parse(client.get("/robots.txt").content.decode().splitlines())
+    assert robots.can_fetch("*", "https://ketamineassociation.test/search?q=neuroplasticity")
+    assert not robots.can_fetch("*", "https://ketamineassociation.test/admin/")

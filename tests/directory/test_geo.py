@@ -15,6 +15,7 @@ from ketamine_association.directory.geo import (
     haversine_mi,
     lat_band,
     location_resolve,
+    place_crumbs,
     state_from_slug,
     state_from_text,
     zip_place,
@@ -210,3 +211,18 @@ def test_hostile_text_is_a_problem_not_an_error(text):
 
 def test_long_input_is_refused_before_any_matching():
     assert "5,000 characters" in location_resolve("9" * 5000).problem
+
+
+@pytest.mark.parametrize(
+    ("state", "city", "expected"),
+    [
+        ("NY", "New York", ("New York (state)", "New York City")),
+        ("NY", "new  york", ("New York (state)", "New York City")),
+        ("WA", "Washington", ("Washington (state)", "Washington (city)")),
+        ("NY", "Buffalo", ("New York", "Buffalo")),
+        ("CA", "New York", ("California", "New York")),
+    ],
+)
+def test_place_crumbs_never_repeat_a_label_for_two_places(state, city, expected):
+    crumbs = place_crumbs(state=state, city=city)
+    assert (crumbs.state, crumbs.city) == expected

@@ -401,3 +401,25 @@ def test_photos_are_served_from_their_folder_only(client, tmp_path, settings):
     assert "sandbox" in response["Content-Security-Policy"]
     for name in ("..%2Fsecret.png", "x.svg", "missing.png", ".hidden.png"):
         assert client.get(f"/media/providers/{name}").status_code == 404
+
+
+def crumbs(html: str) -> list[str]:
+    """The visible labels of the page's breadcrumb, in order."""
+    (nav,) = re.findall(r'<nav aria-label="Breadcrumb"[^>]*>(.*?)</nav>', html, re.S)
+    return [re.sub(r"<[^>]+>", "", part).strip() for part in nav.split("›")]
+
+
+def test_breadcrumbs_never_give_two_places_one_label(client):
+    new_yorker = make_provider(
+        city="New York", state="NY", zip_code="10001", license_states=State.mask(["NY"])
+    )
+    _, html = get(client, new_yorker.get_absolute_url())
+    assert crumbs(html) == ["Find a Provider", "New York (state)", "New York City"]
+    assert {"/find-provider/new-york", "/find-provider/new-york/new-york"} <= set(Page(html).links)
+    _, html = get(client, "/find-provider/new-york/new-york")
+    assert crumbs(html) == ["Find a Provider", "New York (state)", "New York City"]
+    # A city not named like its state keeps both plain names.
+    _, html = get(client, make_provider().get_absolute_url())
+    assert crumbs(html) == ["Find a Provider", "California", "Beverly Hills"]
+    _, html = get(client, "/find-provider/california/beverly-hills")
+    assert crumbs(html) == ["Find a Provider", "California", "Beverly Hills"]
