@@ -352,3 +352,21 @@ def test_list_lastmods_cost_one_query_per_section(client, tmp_path, images):
     with CaptureQueriesContext(connection) as more:
         assert client.get("/sitemap.xml").status_code == 200
     assert len(more) == len(few)
+
+
+@pytest.mark.parametrize("path", ["/blog/feed.xml", "/blog/atom.xml"])
+def test_feedparser_reads_the_corpus_feeds_cleanly_with_each_byline(
+    client, corpus_dir, corpus_images, images, path
+):
+    """feedparser, a real feed client: no well-formedness problem (bozo false), and each
+    entry's author is the byline its page shows."""
+    import feedparser
+
+    article_import_paths(
+        paths=[corpus_dir], images=ImageStore(source=corpus_images, root=images.root)
+    )
+    feed = feedparser.parse(client.get(path).content)
+    assert not feed.bozo, feed.get("bozo_exception")
+    assert len(feed.entries) >= 10
+    for entry in feed.entries:
+        assert entry.author == byline(client, entry.link), entry.link
