@@ -86,6 +86,7 @@ bench: install test-deps
 	@for p in hugo wrk nginx; do command -v $$p >/dev/null 2>&1 || [ -x /usr/sbin/$$p ] || \
 	  { [ "$$(id -u)" = 0 ] && apt-get install -y -qq $$p >/dev/null; }; done
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/cards.py
 	$(BIN)/python bench/blog.py
 	$(BIN)/python bench/directory.py
 	$(BIN)/python bench/newsletter.py

@@ -229,6 +229,8 @@ STORAGES = {
 # and the site serves them under /images/articles/.
 ARTICLE_IMAGES_ROOT = Path(os.environ.get("ARTICLE_IMAGES_ROOT", VAR_DIR / "images" / "articles"))
 ARTICLE_IMAGES_URL = "/images/articles/"
+# Social cards drawn at import (articles/cards.py); SOCIAL_CARDS=0 turns the drawing off.
+SOCIAL_CARDS = os.environ.get("SOCIAL_CARDS", "1") not in ("0", "false", "")
 
 # URLs per sitemap file; above it /sitemap.xml becomes a sitemap index (the protocol's limit).
 SITEMAP_LIMIT = 50_000

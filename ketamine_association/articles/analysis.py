@@ -360,6 +360,22 @@ def check_meta_description(ctx: CheckContext) -> Iterator[Finding]:
         )
 
 
+@emits(FindingCode.CANONICAL_FOREIGN_HOST)
+def check_canonical_host(ctx: CheckContext) -> Iterator[Finding]:
+    from .seo import foreign_host, own_host  # the one home of the canonical-host rule
+
+    stated = getattr(ctx.meta, "canonical_url", None)
+    host = foreign_host(stated)
+    if host:
+        yield ctx.finding(
+            FindingCode.CANONICAL_FOREIGN_HOST,
+            f"canonicalUrl is on {host}, not on this site's host {own_host()}: it is ignored "
+            "and the page's own address is its canonical",
+            ctx.lines.get("canonicalUrl"),
+            "remove canonicalUrl, or give a path on this site's host",
+        )
+
+
 # Dates.
 
 
@@ -415,6 +431,7 @@ CHECKS: tuple[Check, ...] = (
     check_statistics,
     check_meta_title,
     check_meta_description,
+    check_canonical_host,
     check_date_order,
     check_date_future,
     check_reviewer,

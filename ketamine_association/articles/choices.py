@@ -13,6 +13,9 @@ MAX_FRONTMATTER_DEPTH = 20
 STATED_WORDCOUNT_TOLERANCE = 0.10
 STATED_READINGTIME_TOLERANCE_MIN = 1
 DEFAULT_AUTHOR = "Ketamine Association Editorial Team"
+# The page that answers "who writes this?" for an author without a profile of their own: the
+# JSON-LD author's `url` (seo.author_jsonld). A site page of demo/pages/.
+EDITORIAL_PAGE_PATH = "/editorial-policy"
 DEFAULT_CATEGORY = "GENERAL"
 
 
@@ -56,6 +59,7 @@ class FindingCode(StrEnum):
     STATED_WORDCOUNT_MISMATCH = "stated-wordcount-mismatch", Severity.WARNING
     STATED_READINGTIME_MISMATCH = "stated-readingtime-mismatch", Severity.WARNING
     HEADING_LEVEL_SKIP = "heading-level-skip", Severity.WARNING
+    CANONICAL_FOREIGN_HOST = "canonical-foreign-host", Severity.WARNING
     IMAGE_ALT_MISSING = "image-alt-missing", Severity.WARNING
     META_TITLE_LENGTH = "meta-title-length", Severity.WARNING
     META_DESCRIPTION_LENGTH = "meta-description-length", Severity.WARNING

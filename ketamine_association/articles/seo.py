@@ -2,27 +2,91 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from urllib.parse import urlsplit
+
 from django.conf import settings
+from django.utils import timezone
 
 from ketamine_association.core.seo import absolute
 
 from .categories import Category
+from .choices import DEFAULT_AUTHOR, EDITORIAL_PAGE_PATH
 from .models import Article, Page, Reviewer
-from .review import split_reviewed_by
+from .review import reviewer_key, split_reviewed_by
+
+# One canonical host. The rule: a canonicalUrl on SITE_URL's host (scheme aside, host and
+# port compared case-insensitively; www. is another host) is honoured: canonical, og:url and
+# the JSON-LD url all use it, on SITE_URL's origin. One on another host is ignored (the
+# page's own URL is used everywhere) and the quality gate warns (canonical-foreign-host). A
+# page whose canonical is another path is not a canonical URL itself: canonical_is_self.
+
+
+def own_host() -> str:
+    return urlsplit(settings.SITE_URL).netloc.lower()
+
+
+def foreign_host(url: str | None) -> str:
+    """The host of an absolute URL when it is not SITE_URL's, else ""."""
+    host = urlsplit(url or "").netloc.lower()
+    return host if host and host != own_host() else ""
+
+
+def canonical_url(article: Article) -> str:
+    """The page's one canonical URL, on SITE_URL's host (the rule above)."""
+    stated = article.seo.get("canonical") or ""
+    if not stated or foreign_host(stated):
+        return absolute(article.get_absolute_url())
+    parts = urlsplit(stated)
+    return absolute((parts.path or "/") + (f"?{parts.query}" if parts.query else ""))
+
+
+def canonical_is_self(article: Article) -> bool:
+    """Whether the article's own URL is its canonical one: what a sitemap may list."""
+    return canonical_url(article) == absolute(article.get_absolute_url())
+
+
+def timestamp(value: dt.datetime | dt.date) -> str:
+    """ISO 8601 with the zone (TIME_ZONE's, as the page's <time> elements show the date):
+    2026-01-08T00:00:00+00:00."""
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
+    return timezone.localtime(value).isoformat(timespec="seconds")
+
+
+def author_jsonld(*, author: str, profile: Reviewer | None) -> dict:
+    """The byline as schema.org sees it: a Person with their profile page when one is
+    named like them, the association (an Organization) when it wrote the article, else a
+    Person; without a profile, `url` is the editorial policy page (EDITORIAL_PAGE_PATH)."""
+    if profile is not None:
+        return {"@type": "Person", "name": author, "url": absolute(profile.get_absolute_url())}
+    is_association = author == DEFAULT_AUTHOR or author.casefold().startswith(
+        settings.SITE_NAME.casefold()
+    )
+    return {
+        "@type": "Organization" if is_association else "Person",
+        "name": author,
+        "url": absolute(EDITORIAL_PAGE_PATH),
+    }
 
 
 def article_head(*, article: Article, image_url: str) -> dict:
     """The head as the import resolved it (services.seo_fields, the one home of the
     fallbacks); only what depends on the serving site is added here: the default canonical
-    follows SITE_URL, and the image is the one that exists."""
+    follows SITE_URL, and the image is the article's social card (articles/cards.py) when
+    the import drew one, else the one that exists."""
     seo = article.seo
+    card = seo.get("card") or {}
     return {
         "title": seo["title"],
         "description": seo["description"],
-        "canonical": seo["canonical"] or absolute(article.get_absolute_url()),
+        "canonical": canonical_url(article),
         "og_title": seo["og_title"],
         "og_description": seo["og_description"],
-        "og_image": absolute(image_url),
+        "og_image": absolute(card.get("url") or image_url),
+        "og_image_width": card.get("width"),
+        "og_image_height": card.get("height"),
+        "og_image_type": card.get("type"),
         "twitter_card": seo["twitter_card"],
         "keywords": ", ".join(article.keywords or article.tags),
     }
@@ -53,13 +117,23 @@ def reviewer_jsonld(*, reviewer: Reviewer) -> list[dict]:
             "@type": "ProfilePage",
             "url": url,
             "name": str(reviewer),
-            "dateModified": reviewer.modified_at.date().isoformat(),
+            "dateModified": timestamp(reviewer.modified_at),
             "mainEntity": person,
         }
     ]
 
 
-def article_jsonld(*, article: Article, head: dict, reviewer: Reviewer | None = None) -> list[dict]:
+def article_jsonld(
+    *,
+    article: Article,
+    head: dict,
+    reviewer: Reviewer | None = None,
+    author_profile: Reviewer | None = None,
+) -> list[dict]:
+    if author_profile is None and reviewer_key(article.author):
+        from .selectors import reviewer_named  # the byline's own profile, when one exists
+
+        author_profile = reviewer_named(reviewed_by=article.author)
     category = Category(article.category)
     publisher = {
         "@type": "Organization",
@@ -71,9 +145,9 @@ def article_jsonld(*, article: Article, head: dict, reviewer: Reviewer | None = 
         "@type": article.seo["schema_type"],
         "headline": article.title[:110],
         "description": head["description"],
-        "datePublished": article.published_at.date().isoformat(),
-        "dateModified": article.updated_at.date().isoformat(),
-        "author": {"@type": "Organization", "name": article.author},
+        "datePublished": timestamp(article.published_at),
+        "dateModified": timestamp(article.updated_at),
+        "author": author_jsonld(author=article.author, profile=author_profile),
         "publisher": publisher,
         "image": head["og_image"],
         "wordCount": article.word_count,
@@ -92,7 +166,7 @@ def article_jsonld(*, article: Article, head: dict, reviewer: Reviewer | None = 
         }
     if page["@type"] == "MedicalWebPage":
         page["name"] = article.title
-        page["lastReviewed"] = page["dateModified"]
+        page["lastReviewed"] = article.updated_at.date().isoformat()
     if article.reviewed_by:
         page["reviewedBy"] = reviewed_by_jsonld(reviewed_by=article.reviewed_by, reviewer=reviewer)
     if article.last_reviewed:
@@ -126,7 +200,7 @@ def article_jsonld(*, article: Article, head: dict, reviewer: Reviewer | None = 
     return blocks
 
 
-def page_jsonld(*, page: Page, reviewer: Reviewer | None = None) -> list[dict]:
+def page_jsonld(*, page: Page, reviewer: Reviewer | None = None, image: str = "") -> list[dict]:
     """A site page as schema.org sees it: a WebPage (a MedicalWebPage when it is written for
     patients, with its reviewer when one is named), and its breadcrumb."""
     url = absolute(page.path)
@@ -136,7 +210,7 @@ def page_jsonld(*, page: Page, reviewer: Reviewer | None = None) -> list[dict]:
         "name": page.title,
         "description": page.description,
         "url": url,
-        "dateModified": page.updated_at.date().isoformat(),
+        "dateModified": timestamp(page.updated_at),
         "inLanguage": "en",
         "publisher": {
             "@type": "Organization",
@@ -148,6 +222,8 @@ def page_jsonld(*, page: Page, reviewer: Reviewer | None = None) -> list[dict]:
         data["reviewedBy"] = reviewed_by_jsonld(reviewed_by=page.reviewed_by, reviewer=reviewer)
     if page.last_reviewed:
         data["lastReviewed"] = page.last_reviewed.isoformat()
+    if image:  # the page's social card
+        data["image"] = image
     crumbs = [_crumb(1, "Home", absolute("/"))]
     prefix = ""
     parts = page.path.strip("/").split("/")

@@ -21,6 +21,7 @@ from ketamine_association.core.reports import ImportReport, Outcome
 from ketamine_association.core.sections import slot_tokens
 
 from .analysis import Finding, SiteKnowledge, analyse, slug_duplicate
+from .cards import Card, article_card, page_card
 from .images import ImageStore
 from .models import Article, ArticleFinding, Page, Redirect, Reviewer, Tag
 from .rendering import RenderedArticle, render_markdown
@@ -220,8 +221,9 @@ def article_import(
         for url in (doc.meta.featured_image, doc.meta.og_image, *(i.src for i in rendered.images)):
             if url:
                 images.publish(url)
+        card = _social_card(doc, images)
         with transaction.atomic():
-            _store(doc, rendered, findings, images=images, existing=existing)
+            _store(doc, rendered, findings, images=images, existing=existing, card=card)
     except Exception as exc:  # one broken file must never stop the batch
         logger.exception("import of %s failed", path)
         return Outcome(
@@ -260,12 +262,32 @@ def page_import(
             images.publish(image.src)
         with transaction.atomic():
             _store_page(doc, rendered, findings, existing=existing)
+        _social_card(doc, images)
     except Exception as exc:  # one broken file must never stop the batch
         logger.exception("import of %s failed", doc.path)
         error = SourceError(None, None, f"import failed: {exc}")
         return Outcome(doc.path, "failed", path, errors=(error,))
     status = "updated" if existing is not None else "imported"
     return Outcome(doc.path, status, path, findings=tuple(findings))
+
+
+def _social_card(doc: SourceDocument, images: ImageStore) -> Card | None:
+    """The article's or page's social card (articles/cards.py), drawn when its inputs
+    changed; a card that cannot be drawn is logged and never fails the import."""
+    meta = doc.meta
+    try:
+        if meta.KIND == "page":
+            return page_card(path=meta.path, title=meta.title, images=images)
+        return article_card(
+            slug=meta.slug,
+            title=meta.title,
+            category=meta.category or "",
+            picture_urls=[meta.og_image or "", meta.featured_image or ""],
+            images=images,
+        )
+    except Exception:
+        logger.exception("social card of %s not drawn", doc.path)
+        return None
 
 
 def _store_page(
@@ -328,6 +350,7 @@ def _store(
     *,
     images: ImageStore,
     existing: Article | None,
+    card: Card | None = None,
 ) -> Article:
     meta = doc.meta
     now = timezone.now()
@@ -354,7 +377,7 @@ def _store(
         "tags": meta.tags,
         "keywords": meta.keywords,
         "related_slugs": meta.related_articles,
-        "seo": seo_fields(doc),
+        "seo": seo_fields(doc) | ({"card": card.as_dict()} if card else {}),
         "faq": [{"question": f.question, "answer": f.answer} for f in rendered.faq],
         "toc": [{"id": h.id, "text": h.text} for h in rendered.toc],
         "has_own_toc": rendered.has_own_toc,

@@ -7,6 +7,7 @@ from ketamine_association.core.sitemaps import SiteSitemap
 from . import selectors
 from .categories import Category
 from .choices import Audience
+from .seo import canonical_is_self
 
 
 class ArticleSitemap(SiteSitemap):
@@ -15,13 +16,15 @@ class ArticleSitemap(SiteSitemap):
 
     def items(self):
         # An article whose medical review has lapsed is left out (its page says noindex)
-        # until it is reviewed again; the blog and search still list it.
-        return (
+        # until it is reviewed again; the blog and search still list it. So is one whose
+        # canonical URL is another page of ours: a sitemap lists canonical URLs only.
+        articles = (
             selectors.article_list_published(now=timezone.now())
             .exclude(review_due__lt=timezone.localdate())
-            .only("slug", "updated_at", "modified_at")
+            .only("slug", "updated_at", "modified_at", "seo")
             .order_by("slug")
         )
+        return [article for article in articles if canonical_is_self(article)]
 
     def lastmod(self, item):
         return item.updated_at

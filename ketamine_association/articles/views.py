@@ -20,6 +20,7 @@ from ketamine_association.core.sections import fill_slots
 from ketamine_association.core.seo import absolute
 
 from . import selectors
+from .cards import page_card_url
 from .categories import Category
 from .choices import Audience
 from .images import ImageStore
@@ -93,11 +94,15 @@ def site_page(request: HttpRequest, path: str) -> HttpResponse:
     if page is None:
         raise Http404("No page with this address.")
     reviewer = selectors.reviewer_named(reviewed_by=page.reviewed_by)
+    card = page_card_url(path=page.path, title=page.title)
+    card_url = absolute(card.url) if card else ""
     context = {
         "page": page,
         "body_html": fill_slots(page.body_html, request),
         "canonical": absolute(page.path),
-        "jsonld": page_jsonld(page=page, reviewer=reviewer),
+        "jsonld": page_jsonld(page=page, reviewer=reviewer, image=card_url),
+        "card": card,
+        "card_url": card_url,
         "reviewer": reviewer,
     }
     body = render_to_string("articles/page.html", context, request=request)

@@ -1,5 +1,6 @@
-"""Structured data of a provider's page: schema.org Physician or MedicalClinic, as a dict for
-the `jsonld` template filter. It states only what the listing holds."""
+"""Structured data of a provider's page: the clinician (Person / Physician) and the practice
+(MedicalClinic), as a dict for the `jsonld` template filter. It states only what the listing
+holds."""
 
 from __future__ import annotations
 
@@ -24,16 +25,28 @@ def provider_specialties(provider: Provider) -> list[str]:
 
 
 def provider_jsonld(*, provider: Provider) -> dict:
+    """Two nodes in one graph, never mixed: the clinician the h1 names (a Person; a Person
+    and a Physician for MD/DO credentials, Physician for its medical meaning, Person for
+    `worksFor`), with their photo, and the practice (a MedicalClinic) with its address,
+    telephone, geo and services. A listing without a practice name is a solo practice known
+    by the clinician's name. No opening hours: the listing holds none."""
     credentials = set(Credential.members(provider.credentials))
     is_physician = bool(credentials & set(PHYSICIANS))
-    data: dict = {
-        "@context": "https://schema.org",
-        "@type": "Physician" if is_physician else "MedicalClinic",
-        "@id": absolute(provider.get_absolute_url()) + "#provider",
-        "name": provider.display_name
-        if is_physician
-        else (provider.practice_name or provider.display_name),
-        "url": absolute(provider.get_absolute_url()),
+    url = absolute(provider.get_absolute_url())
+    clinician: dict = {
+        "@type": ["Person", "Physician"] if is_physician else "Person",
+        "@id": f"{url}#clinician",
+        "name": provider.display_name,
+        "url": url,
+        "worksFor": {"@id": f"{url}#practice"},
+    }
+    if provider.photo:
+        clinician["image"] = absolute(provider.photo.url)
+    clinic: dict = {
+        "@type": "MedicalClinic",
+        "@id": f"{url}#practice",
+        "name": provider.practice_name or provider.display_name,
+        "url": url,
         "address": {
             "@type": "PostalAddress",
             "streetAddress": provider.address,
@@ -53,14 +66,12 @@ def provider_jsonld(*, provider: Provider) -> dict:
         "isAcceptingNewPatients": provider.accepting_new_patients,
     }
     if provider.phone:
-        data["telephone"] = provider.phone_href.removeprefix("tel:")
+        clinic["telephone"] = provider.phone_href.removeprefix("tel:")
     specialties = provider_specialties(provider)
     if specialties:
-        data["medicalSpecialty"] = specialties
-    if is_physician and provider.practice_name:
-        data["memberOf"] = {"@type": "MedicalOrganization", "name": provider.practice_name}
+        clinic["medicalSpecialty"] = specialties
     if provider.website:
-        data["sameAs"] = provider.website
+        clinic["sameAs"] = provider.website
     if provider.price_min_usd is not None and provider.price_max_usd is not None:
-        data["priceRange"] = f"${provider.price_min_usd}–${provider.price_max_usd}"
-    return data
+        clinic["priceRange"] = f"${provider.price_min_usd}–${provider.price_max_usd}"
+    return {"@context": "https://schema.org", "@graph": [clinician, clinic]}

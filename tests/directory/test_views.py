@@ -308,8 +308,11 @@ def test_profile_has_physician_jsonld_address_and_honest_verification(client):
     _, html = get(client, provider.get_absolute_url())
     page = Page(html)
     assert page.h1 == 1
-    [data] = page.jsonld
-    assert data["@type"] == "Physician"
+    [block] = page.jsonld
+    clinician, data = block["@graph"]  # the clinician and the practice, two nodes
+    assert clinician["@type"] == ["Person", "Physician"]
+    assert clinician["name"] == provider.display_name and "address" not in clinician
+    assert data["@type"] == "MedicalClinic"
     assert data["address"] == {
         "@type": "PostalAddress",
         "streetAddress": provider.address,
@@ -333,7 +336,9 @@ def test_profile_has_physician_jsonld_address_and_honest_verification(client):
 
 def test_profile_of_a_therapist_is_a_medical_clinic(client):
     provider = make_provider(credentials=Credential.mask(["LCSW"]), practice_name="Calm Rooms")
-    [data] = Page(get(client, provider.get_absolute_url())[1]).jsonld
+    [block] = Page(get(client, provider.get_absolute_url())[1]).jsonld
+    clinician, data = block["@graph"]
+    assert clinician["@type"] == "Person" and clinician["name"] == provider.display_name
     assert data["@type"] == "MedicalClinic" and data["name"] == "Calm Rooms"
 
 
@@ -380,7 +385,7 @@ def test_jsonld_cannot_break_out_of_its_script(client):
     provider = make_provider(name="</script><script>alert(1)</script>")
     _, html = get(client, provider.get_absolute_url())
     assert "<script>alert(1)" not in html
-    assert Page(html).jsonld[0]["name"].startswith("</script>")
+    assert Page(html).jsonld[0]["@graph"][0]["name"].startswith("</script>")
 
 
 def test_unknown_profile_is_404(client):

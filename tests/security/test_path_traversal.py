@@ -115,6 +115,12 @@ def _import_one(tmp_path, images: ImageStore, **replace: str):
     return outcome
 
 
+def published(root: Path) -> list[Path]:
+    """What the import put in the served folder, the social cards aside: a refused picture
+    gives the generated card (articles/cards.py), drawn from the title alone."""
+    return [p for p in root.iterdir() if p.name != "cards"]
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "url",
@@ -132,7 +138,8 @@ def test_import_refuses_an_image_url_that_is_not_a_plain_name(tmp_path, images, 
     assert "not a plain file name" in finding.message
     assert finding.line == 8  # the featuredImage line
     assert not Article.objects.get(slug="probe").featured_image_exists
-    assert list(images.root.iterdir()) == []
+    assert published(images.root) == []
+    assert Article.objects.get(slug="probe").seo["card"]["source"] == "generated"
 
 
 @pytest.mark.django_db
@@ -161,7 +168,8 @@ def test_import_never_copies_a_non_regular_file(tmp_path, images):
         **{"# Understanding Your Options\n": f"# Understanding Your Options\n\n{body}"},
     )
     assert len([f for f in outcome.findings if f.code == "image-missing"]) == 2
-    assert list(images.root.iterdir()) == []
+    assert published(images.root) == []
+    assert Article.objects.get(slug="probe").seo["card"]["source"] == "generated"
 
 
 @pytest.mark.django_db
