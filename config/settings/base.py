@@ -304,6 +304,9 @@ CONSULTATION_RETENTION_DAYS = int(os.environ.get("CONSULTATION_RETENTION_DAYS", 
 CONSULTATION_RATE_PER_IP = int(os.environ.get("CONSULTATION_RATE_PER_IP", "5"))
 CONSULTATION_RATE_PER_PROVIDER = int(os.environ.get("CONSULTATION_RATE_PER_PROVIDER", "30"))
 
+# The privacy page's path (a content page in demo/pages): forms and mails link to it.
+PRIVACY_PAGE_PATH = "/privacy"
+
 # The daily jobs (core/schedule.py: purges, license expiry and reminders) run at this UTC time.
 DAILY_JOBS_AT = os.environ.get("DAILY_JOBS_AT", "03:30")
 MAIL_RETRY_ATTEMPTS = int(os.environ.get("MAIL_RETRY_ATTEMPTS", "8"))

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 
 from django import forms
-from django.conf import settings
 from django.core.validators import ProhibitNullCharactersValidator
 
 from ketamine_association.core.addresses import phone_digits
@@ -28,6 +27,7 @@ from .choices import (
     ForWhom,
     Payment,
 )
+from .services.retention import retention_terms
 
 NOT_SURE = "not-sure"
 TREATMENT_CHOICES = [*Treatment.choices, (NOT_SURE, "Not sure yet")]
@@ -46,11 +46,11 @@ def consent_sentence(provider_names: list[str]) -> str:
     else:
         who = ", ".join(provider_names[:-1]) + " and " + provider_names[-1]
         reader = "each provider receives its own copy and only they read it"
+    retention = retention_terms()
     return (
         f"I agree that {who} may contact me about this request. What I send is stored "
-        f"encrypted, {reader}, and it is deleted "
-        f"{settings.CONSULTATION_RETENTION_DAYS_AFTER_FINISHED} days after the provider "
-        f"closes it, and in any case {settings.CONSULTATION_RETENTION_DAYS} days after I "
+        f"encrypted, {reader}, and it is deleted {retention['after_finished']} days after "
+        f"the provider closes it, and in any case {retention['after_sent']} days after I "
         "send it."
     )
 

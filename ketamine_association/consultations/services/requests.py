@@ -42,6 +42,7 @@ from ketamine_association.directory.models import Provider
 from ..choices import HONEYPOT, ContactMethod
 from ..models import ConsultationRequest
 from ..selectors import providers_accepting_requests
+from .retention import retention_terms
 
 logger = logging.getLogger(__name__)
 
@@ -196,11 +197,8 @@ def _announce(*, providers: list[Provider], data: dict) -> None:
                 "providers": providers,
                 "contact_method": ContactMethod(data["contact_method"]).label.lower(),
                 "crisis_lines": CRISIS_LINES,
-                "retention_days": settings.CONSULTATION_RETENTION_DAYS,
-                "retention_days_after_finished": (
-                    settings.CONSULTATION_RETENTION_DAYS_AFTER_FINISHED
-                ),
-                "privacy_url": absolute("/privacy"),
+                "retention": retention_terms(),
+                "privacy_url": absolute(settings.PRIVACY_PAGE_PATH),
             },
         )
         _queue(to=data["email"], subject=PATIENT_SUBJECT, text=text, what="confirmation")

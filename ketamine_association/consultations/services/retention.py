@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
+from ..choices import FINISHED_STATUSES, RequestStatus
 from ..models import ConsultationRequest, RequestAccess
 
 BATCH = 2000
@@ -52,3 +53,14 @@ def purge_expired(*, now: dt.datetime, batch: int = BATCH) -> int:
 def purge_job(now) -> int:
     """The daily job (apps.py)."""
     return purge_expired(now=now)
+
+
+def retention_terms() -> dict:
+    """The retention numbers every page, mail and consent sentence states (from settings),
+    and the statuses that finish a request, in words ("booked, not a fit or closed")."""
+    labels = [str(RequestStatus(s).label).lower() for s in FINISHED_STATUSES]
+    return {
+        "after_finished": settings.CONSULTATION_RETENTION_DAYS_AFTER_FINISHED,
+        "after_sent": settings.CONSULTATION_RETENTION_DAYS,
+        "finished": ", ".join(labels[:-1]) + f" or {labels[-1]}" if len(labels) > 1 else labels[0],
+    }

@@ -14,7 +14,6 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -30,7 +29,6 @@ from ketamine_association.practitioners.selectors import account_listings
 
 from .. import selectors
 from ..choices import (
-    FINISHED_STATUSES,
     AccessKind,
     ContactMethod,
     ContactTime,
@@ -39,6 +37,7 @@ from ..choices import (
     RequestStatus,
 )
 from ..services.inbox import PROVIDER_NOTE_MAX_LENGTH, request_open, request_update
+from ..services.retention import retention_terms
 
 PAGE_SIZE = 25
 # Set by a save that was logged, read once by the page it redirects to: that viewing is
@@ -46,20 +45,11 @@ PAGE_SIZE = 25
 _JUST_SAVED = "consultations-just-saved"
 
 
-def _retention() -> dict:
-    """The retention numbers, from settings, and the statuses that finish a request in words
-    ("booked, not a fit or closed")."""
-    labels = [str(RequestStatus(s).label).lower() for s in FINISHED_STATUSES]
-    return {
-        "after_finished": settings.CONSULTATION_RETENTION_DAYS_AFTER_FINISHED,
-        "after_sent": settings.CONSULTATION_RETENTION_DAYS,
-        "finished": ", ".join(labels[:-1]) + f" or {labels[-1]}" if len(labels) > 1 else labels[0],
-    }
-
-
 def retention_slot(request) -> str:
     """The privacy page's `<!-- consultation-retention -->`: the real numbers, from settings."""
-    return render_to_string("consultations/inbox_retention.html", _retention(), request=request)
+    return render_to_string(
+        "consultations/inbox_retention.html", retention_terms(), request=request
+    )
 
 
 @never_cache
@@ -169,7 +159,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "provider": consultation.provider,
         "details": request_details(consultation),
         "form": form,
-        "retention": _retention(),
+        "retention": retention_terms(),
         "log": [
             {"entry": entry, "who": _who(entry, request.user)}
             for entry in selectors.request_access_log(consultation=consultation)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -35,6 +34,7 @@ from ..selectors import (
     providers_by_slugs,
 )
 from ..services.requests import SubmitOutcome, request_submit
+from ..services.retention import retention_terms
 
 _ZIP = re.compile(r"(\d{5})(?:-\d{4})?")
 SLUG_MAX = 200  # longer than any slug: read no further
@@ -51,13 +51,6 @@ def _choose_url(zip_code: str) -> str:
 
 def _names(providers) -> list[str]:
     return [p.display_name for p in providers]
-
-
-def _retention() -> dict:
-    return {
-        "retention_days": settings.CONSULTATION_RETENTION_DAYS,
-        "retention_days_after_finished": settings.CONSULTATION_RETENTION_DAYS_AFTER_FINISHED,
-    }
 
 
 # --------------------------------------------------------------------------- on a profile
@@ -213,7 +206,9 @@ def _multi_context(request, form, providers, choose_url) -> dict:
 
 @require_safe
 def sent(request: HttpRequest) -> HttpResponse:
-    return render(request, "consultations/sent.html", {"providers": [], **_retention()})
+    return render(
+        request, "consultations/sent.html", {"providers": [], "retention": retention_terms()}
+    )
 
 
 # --------------------------------------------------------------------------- answers
@@ -222,7 +217,7 @@ def sent(request: HttpRequest) -> HttpResponse:
 def _answer(request, outcome: SubmitOutcome, form: RequestForm, *, zip_code: str) -> HttpResponse:
     crisis = form.crisis_yes
     if outcome.status == "sent":
-        context = {"providers": outcome.sent_to, "crisis": crisis, **_retention()}
+        context = {"providers": outcome.sent_to, "crisis": crisis, "retention": retention_terms()}
         return render(request, "consultations/sent.html", context)
     context = {
         "submitted": True,
