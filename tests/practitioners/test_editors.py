@@ -194,3 +194,19 @@ def test_invitations_are_rate_limited(client, owner, listing, smtp):
     assert limited.status_code == 429 and int(limited["Retry-After"]) > 0
     assert "Too many invitations" in limited.content.decode()
     assert len(smtp.received) == INVITATIONS_PER_HOUR
+
+
+def test_the_invitation_link_carries_no_address(client, owner, listing, smtp):
+    """A signed token is encoded, not encrypted: the link holds a keyed hash of the invited
+    address, never the address (URLs reach access logs and browser history)."""
+    import base64
+
+    client.force_login(owner)
+    invite(client, listing)
+    token = invitation_path(smtp).rsplit("/", 1)[1]
+    payload = token.split(":", 1)[0]
+    decoded = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)).decode(
+        errors="replace"
+    )
+    assert "colleague" not in decoded.lower() and "calm.example" not in decoded.lower()
+    assert "colleague" not in token.lower()

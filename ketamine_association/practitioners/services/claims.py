@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ketamine_association.core.addresses import normalise_email
+from ketamine_association.core.crypto import lookup_digest
 from ketamine_association.core.mail import send_transactional
 from ketamine_association.core.ratelimit import window_limited
 from ketamine_association.core.seo import absolute
@@ -248,14 +249,20 @@ def _mail_claimant(claim: Claim, *, to: str) -> None:
 @dataclass(frozen=True)
 class Invitation:
     provider_id: int
-    email: str  # normalised
+    email_digest: str  # of the normalised address: the link never carries the address
     inviter_id: int
 
 
 def editor_invitation_token(*, provider: Provider, email: str, inviter) -> str:
-    """A signed, timestamped link token: the listing, the invited address, who invited."""
-    payload = {"p": provider.pk, "e": normalise_email(email), "o": inviter.pk}
+    """A signed, timestamped link token: the listing, a keyed hash of the invited address
+    (signing encodes, it does not encrypt: an address in a URL would reach access logs), who
+    invited."""
+    payload = {"p": provider.pk, "e": _invited_digest(email), "o": inviter.pk}
     return signing.dumps(payload, salt=INVITATION_SALT)
+
+
+def _invited_digest(email: str) -> str:
+    return lookup_digest(normalise_email(email), purpose="editor-invitation")
 
 
 def _invitation_read(token: str) -> Invitation | Literal["expired", "invalid"]:
@@ -340,7 +347,7 @@ def invitation_check(*, token: str, user) -> InvitationCheck:
     if not user.is_authenticated:
         return InvitationCheck("anonymous", owner.provider)
     email = account_verified_email(user=user)
-    if email is None or normalise_email(email) != invitation.email:
+    if email is None or _invited_digest(email) != invitation.email_digest:
         return InvitationCheck("other-address", owner.provider)
     if owner.account_id == user.pk:
         return InvitationCheck("owner", owner.provider)
