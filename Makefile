@@ -61,8 +61,10 @@ editor: migrate
 	$(MANAGE) createsuperuser $(if $(DJANGO_SUPERUSER_PASSWORD),--noinput)
 
 # Debian's chromium drives the browser tests (never `playwright install`); nginx serves the
-# static export in its test. Installed when missing and we are root; otherwise those tests skip.
-TEST_PACKAGES := chromium nginx
+# static export in its test; libcairo2 lets CairoSVG draw social cards from SVG pictures
+# (without it the import draws the generated card instead). Installed when missing and we are
+# root; otherwise those tests skip or say what is missing.
+TEST_PACKAGES := chromium nginx libcairo2
 test-deps:
 	@missing=""; for p in $(TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
