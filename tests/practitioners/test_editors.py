@@ -205,8 +205,6 @@ def test_the_invitation_link_carries_no_address(client, owner, listing, smtp):
     invite(client, listing)
     token = invitation_path(smtp).rsplit("/", 1)[1]
     payload = token.split(":", 1)[0]
-    decoded = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)).decode(
-        errors="replace"
-    )
+    decoded = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)).decode(errors="replace")
     assert "colleague" not in decoded.lower() and "calm.example" not in decoded.lower()
     assert "colleague" not in token.lower()
