@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "ketamine_association.association",
     "ketamine_association.practitioners",
     "ketamine_association.consultations",
+    "ketamine_association.editorial",
+    "simple_history",
     # Before allauth: its templates here override allauth's (the site's own look).
     "ketamine_association.accounts",
     "allauth",

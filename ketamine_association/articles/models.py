@@ -1,5 +1,6 @@
 import json
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -147,6 +148,14 @@ class Reviewer(models.Model):
         blank=True, help_text="For review reminders only; never shown on the site."
     )
     name_key = models.CharField(max_length=200, unique=True, editable=False)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reviewer_profile",
+        help_text="The account that approves articles in the editor as this reviewer.",
+    )
     modified_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -22,6 +22,7 @@ from ketamine_association.core.sections import slot_tokens
 
 from .analysis import Finding, SiteKnowledge, analyse, slug_duplicate
 from .cards import Card, article_card, page_card
+from .hooks import import_refusal, import_stored
 from .images import ImageStore
 from .models import Article, ArticleFinding, Page, Redirect, Reviewer, Tag
 from .rendering import RenderedArticle, render_markdown
@@ -163,8 +164,10 @@ def article_import_paths(
     paths: Iterable[Path],
     images: ImageStore,
     on_outcome: Callable[[Outcome], None] | None = None,
+    force: bool = False,
 ) -> ImportReport:
-    """Import every Markdown file under `paths`; one bad file never stops the others."""
+    """Import every Markdown file under `paths`; one bad file never stops the others.
+    `force`: import files even where the browser changed their article since (hooks.py)."""
     files = markdown_files(paths)
     batch = [_scan(p) for p in files]
     site = site_knowledge(
@@ -176,7 +179,9 @@ def article_import_paths(
     claimed: dict[str, str] = {}
     report = ImportReport()
     for path in files:
-        outcome = report.add(article_import(path=path, images=images, site=site, claimed=claimed))
+        outcome = report.add(
+            article_import(path=path, images=images, site=site, claimed=claimed, force=force)
+        )
         if on_outcome is not None:
             on_outcome(outcome)
     if report.changed:
@@ -185,7 +190,12 @@ def article_import_paths(
 
 
 def article_import(
-    *, path: Path, images: ImageStore, site: SiteKnowledge, claimed: dict[str, str] | None = None
+    *,
+    path: Path,
+    images: ImageStore,
+    site: SiteKnowledge,
+    claimed: dict[str, str] | None = None,
+    force: bool = False,
 ) -> Outcome:
     """read -> split -> validate -> render -> analyse -> store, for one file, atomically."""
     claimed = {} if claimed is None else claimed
@@ -197,25 +207,54 @@ def article_import(
         logger.exception("reading %s failed", path)
         error = SourceError(None, None, f"cannot read the file: {type(exc).__name__}: {exc}")
         return Outcome(str(path), "failed", errors=(error,))
-    slug = doc.meta.slug
     if doc.meta.KIND == "page":
         return page_import(doc=doc, images=images, site=site, claimed=claimed)
+    return document_store(doc=doc, images=images, site=site, claimed=claimed, force=force)
+
+
+def document_store(
+    *,
+    doc: SourceDocument,
+    images: ImageStore,
+    site: SiteKnowledge,
+    claimed: dict[str, str] | None = None,
+    force: bool = False,
+    from_browser: bool = False,
+    existing_id: int | None = None,
+) -> Outcome:
+    """render -> analyse -> store for an article's parsed document: a file being imported,
+    or a version approved in the browser (`from_browser`, replacing the article
+    `existing_id` whatever its slug). The import hooks (hooks.py) may refuse a file; the
+    browser's own publication is never refused."""
+    claimed = {} if claimed is None else claimed
+    path, slug = doc.path, doc.meta.slug
     if slug in claimed:
         finding = slug_duplicate(doc, owner=claimed[slug])
         error = SourceError("slug", finding.line, finding.message)
         return Outcome(str(path), "failed", slug, errors=(error,), findings=(finding,))
     claimed[slug] = str(path)
+    from_file = not from_browser
     try:
-        existing = Article.objects.filter(slug=slug).only("id", "slug", "content_hash").first()
-        if existing is None:
+        fields = ("id", "slug", "content_hash", "modified_at")
+        if from_browser:
+            existing = Article.objects.filter(id=existing_id).only(*fields).first()
+            if existing is None and Article.objects.filter(slug=slug).exists():
+                error = SourceError("slug", doc.key_lines.get("slug"), f"{slug}: taken")
+                return Outcome(str(path), "failed", slug, errors=(error,))
+        else:
+            existing = Article.objects.filter(slug=slug).only(*fields).first()
+        if existing is None and from_file:
             # The same file under a new slug: a rename, and the old address must keep working.
             same_file = Article.objects.filter(source_path=_source_key(path)).order_by()
             existing = next(
-                (a for a in same_file.only("id", "slug", "content_hash") if a.slug not in claimed),
+                (a for a in same_file.only(*fields) if a.slug not in claimed),
                 None,
             )
         if existing is not None and existing.content_hash == doc.content_hash:
             return Outcome(str(path), "unchanged", slug, findings=_stored(existing, doc))
+        if from_file and (refusal := import_refusal(doc, existing, force=force)):
+            error = SourceError(None, None, refusal)
+            return Outcome(str(path), "failed", slug, errors=(error,))
         rendered = render_document(doc)
         findings = analyse(doc, rendered, site=site, today=timezone.now().date())
         for url in (doc.meta.featured_image, doc.meta.og_image, *(i.src for i in rendered.images)):
@@ -223,7 +262,17 @@ def article_import(
                 images.publish(url)
         card = _social_card(doc, images)
         with transaction.atomic():
-            _store(doc, rendered, findings, images=images, existing=existing, card=card)
+            article = _store(
+                doc,
+                rendered,
+                findings,
+                images=images,
+                existing=existing,
+                card=card,
+                from_file=from_file,
+            )
+            if from_file:
+                import_stored(doc, article.id, force=force)
     except Exception as exc:  # one broken file must never stop the batch
         logger.exception("import of %s failed", path)
         return Outcome(
@@ -343,25 +392,19 @@ def _source_key(path: Path) -> str:
     return str(Path(path).resolve())
 
 
-def _store(
+def article_values(
     doc: SourceDocument,
     rendered: RenderedArticle,
-    findings: list[Finding],
     *,
     images: ImageStore,
-    existing: Article | None,
+    published: dt.datetime,
     card: Card | None = None,
-) -> Article:
+) -> dict:
+    """Every stored field of an article made from a document: what `_store` writes and what
+    a preview shows (an unsaved Article of these values), so the two cannot differ."""
     meta = doc.meta
-    now = timezone.now()
-    published = _aware(meta.published_at)
-    if published is None:
-        previous = existing and Article.objects.filter(id=existing.id).values_list(
-            "published_at", flat=True
-        )
-        published = (previous and previous.first()) or now
     featured = meta.featured_image or ""
-    values = {
+    return {
         "slug": meta.slug,
         "title": meta.title,
         "headline": rendered.headline or "",
@@ -395,9 +438,31 @@ def _store(
         "frontmatter_json": json.dumps(doc.frontmatter, ensure_ascii=False),
         "source_lines": doc.key_lines,
         "body_line": doc.body_line,
-        "source_path": _source_key(Path(doc.path)),
         "content_hash": doc.content_hash,
     }
+
+
+def _store(
+    doc: SourceDocument,
+    rendered: RenderedArticle,
+    findings: list[Finding],
+    *,
+    images: ImageStore,
+    existing: Article | None,
+    card: Card | None = None,
+    from_file: bool = True,
+) -> Article:
+    meta = doc.meta
+    now = timezone.now()
+    published = _aware(meta.published_at)
+    if published is None:
+        previous = existing and Article.objects.filter(id=existing.id).values_list(
+            "published_at", flat=True
+        )
+        published = (previous and previous.first()) or now
+    values = article_values(doc, rendered, images=images, published=published, card=card)
+    if from_file:  # a version from the browser keeps the file its article came from
+        values["source_path"] = _source_key(Path(doc.path))
     if existing is not None:
         Article.objects.filter(id=existing.id).update(modified_at=now, **values)
         article = Article(id=existing.id, **values)

@@ -492,9 +492,26 @@ def parse_source(text: str, *, path: Path) -> SourceDocument:
     )
 
 
+class _FrontmatterDumper(yaml.SafeDumper):
+    """Block style for mappings (one key a line, as people write frontmatter, even when
+    every value is a scalar), flow style for a list of scalars (tags: [a, b])."""
+
+    def represent_list(self, data):
+        flat = all(not isinstance(item, dict | list) for item in data)
+        return self.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flat)
+
+
+_FrontmatterDumper.add_representer(list, _FrontmatterDumper.represent_list)
+
+
 def source_text(frontmatter: dict, body: str) -> str:
     """The inverse of parse_source: a Markdown file with YAML frontmatter."""
-    dumped = yaml.safe_dump(
-        frontmatter, sort_keys=False, allow_unicode=True, width=10_000, default_flow_style=None
+    dumped = yaml.dump(
+        frontmatter,
+        Dumper=_FrontmatterDumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=10_000,
+        default_flow_style=False,
     )
     return f"---\n{dumped}---\n{body}"

@@ -22,8 +22,14 @@ class Command(BaseCommand):
         parser.add_argument("paths", nargs="+", type=Path, help="files or folders of .md files")
         parser.add_argument("--images", type=Path, help="folder of the files for /images/articles/")
         parser.add_argument("--json", action="store_true", dest="as_json", help="one JSON object")
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="import files even where the article was changed in the browser since its "
+            "last import (the browser's version is kept as a revision)",
+        )
 
-    def handle(self, *args, paths, images, as_json, **options):
+    def handle(self, *args, paths, images, as_json, force, **options):
         if images is not None and not images.is_dir():
             raise CommandError(f"--images {images}: no such folder", returncode=2)
         try:
@@ -42,7 +48,7 @@ class Command(BaseCommand):
                     bar.write(self._line(outcome), file=sys.stdout)
 
         report = article_import_paths(
-            paths=paths, images=ImageStore(source=images), on_outcome=progress
+            paths=paths, images=ImageStore(source=images), on_outcome=progress, force=force
         )
         bar.close()
         if as_json:
