@@ -20,6 +20,7 @@ define WHERE_TO_GO
   About, Contact   http://127.0.0.1:$(PORT)/about  http://127.0.0.1:$(PORT)/contact
   Practitioners    http://127.0.0.1:$(PORT)/accounts/signup/  then /provider-directory/apply
   Consultation     http://127.0.0.1:$(PORT)/consultation?zip=77042
+  Editorial        http://127.0.0.1:$(PORT)/editor/  (the demo editorial team is printed below)
   Admin            http://127.0.0.1:$(PORT)/admin/  (make editor creates an account)
 endef
 export WHERE_TO_GO
@@ -41,12 +42,14 @@ demo: migrate
 	@$(MANAGE) shell -v 0 -c "from ketamine_association.directory.models import Provider as P; raise SystemExit(0 if P.objects.exists() else 3)" \
 	  || $(MANAGE) seed_providers --count 2000 --seed 1
 
-# The demo practitioner's password: $DEMO_PRACTITIONER_PASSWORD, else a new one printed each run.
+# The demo practitioner's password: $DEMO_PRACTITIONER_PASSWORD, the demo editorial team's
+# $DEMO_EDITORIAL_PASSWORD; else a new one printed each run.
 # The task worker (transactional mail: core/mail.py) runs beside the server and stops with it.
 run: demo
 	@echo "Serving on http://127.0.0.1:$(PORT)/ with the task worker (Ctrl-C stops both). Where to go:"
 	@echo "$$WHERE_TO_GO"
 	@SITE_URL=$(SITE_URL) $(MANAGE) demo_practitioner
+	@SITE_URL=$(SITE_URL) $(MANAGE) demo_editorial
 	@$(MANAGE) daily_jobs --schedule
 	@SITE_URL=$(SITE_URL) $(MANAGE) db_worker --no-reload & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; true' EXIT; trap 'exit 130' INT TERM; \
