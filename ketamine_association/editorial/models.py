@@ -42,8 +42,9 @@ class Manuscript(models.Model):
         related_name="manuscript",
         help_text="The live article this manuscript publishes to.",
     )
-    # When the approved version goes live (its publishedAt); in the future: scheduled.
-    publish_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Set by an approval whose publishedAt is in the future: the scheduled publication
+    # (services.publish_due); cleared by any other transition.
+    publish_at = models.DateTimeField(null=True, blank=True)
     findings = models.JSONField(default=list, blank=True, help_text="The gate's, at last save.")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -212,7 +212,6 @@ def _apply(manuscript: Manuscript, checked: Checked) -> None:
         manuscript.slug = meta.slug
         manuscript.title = meta.title
         manuscript.content_hash = checked.doc.content_hash
-        manuscript.publish_at = _aware(meta.published_at)
     else:
         manuscript.content_hash = ""
         manuscript.slug = manuscript.slug or _slug_hint(checked.source)
@@ -288,6 +287,7 @@ def transition(
     if step.needs_comment and not comment:
         raise WorkflowError("Say what should change: the author reads your comment.")
     before = manuscript.state
+    manuscript.publish_at = None  # only an approval with a future date schedules
     if action == "approve":
         _approve(manuscript, user=user, publish_at=publish_at, now=now)
     elif action == "publish":
@@ -321,13 +321,22 @@ def _approve(manuscript: Manuscript, *, user, publish_at, now) -> None:
     if publish_at is not None:
         frontmatter["publishedAt"] = publish_at.astimezone(dt.UTC).replace(microsecond=0)
     text = source_text(frontmatter, checked.doc.body)
-    _apply(manuscript, manuscript_check(text, slug=manuscript.slug))
+    approved = manuscript_check(text, slug=manuscript.slug)
+    _apply(manuscript, approved)
+    going_live = _aware(approved.doc.meta.published_at)
+    manuscript.publish_at = going_live if going_live and going_live > now else None
 
 
 def _go_live(manuscript: Manuscript, *, now: dt.datetime) -> Article:
     checked = manuscript_check(manuscript.source, slug=manuscript.slug)
     if not checked.ok:
         raise WorkflowError("The text no longer parses; it cannot go live.")
+    planned = _aware(checked.doc.meta.published_at)
+    if planned is not None and planned > now:  # "Publish now" before a scheduled time
+        frontmatter = dict(checked.doc.frontmatter)
+        frontmatter["publishedAt"] = now.astimezone(dt.UTC).replace(microsecond=0)
+        checked = manuscript_check(source_text(frontmatter, checked.doc.body), slug=manuscript.slug)
+        _apply(manuscript, checked)
     images = ImageStore()
     outcome = document_store(
         doc=checked.doc,
@@ -373,7 +382,7 @@ def publish_due(*, now: dt.datetime | None = None) -> list[Manuscript]:
                 if manuscript.state != State.APPROVED:  # changed since: it waits
                     continue
                 _go_live(manuscript, now=now)
-                manuscript.state = State.PUBLISHED
+                manuscript.state, manuscript.publish_at = State.PUBLISHED, None
                 _record(manuscript, user=None, reason="published at its scheduled time")
                 _log(
                     manuscript,
