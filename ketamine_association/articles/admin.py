@@ -1,5 +1,7 @@
-"""Admin for editors. The Markdown file is the source of truth: content is read-only here,
-edited in the file and re-imported; the admin shows what the pipeline made of it."""
+"""Admin for editors: what the pipeline made of each article. The content is read-only here:
+it is changed in its Markdown file and re-imported, or in the browser editor ("Edit in the
+browser" opens the article's manuscript, editorial app), whose edits go live only through
+the editorial workflow (review, approval, publication)."""
 
 from django.contrib import admin
 from django.db.models import Count, Q
@@ -86,6 +88,7 @@ class ArticleAdmin(admin.ModelAdmin):
         "error_count",
         "warning_count",
         "view_on_site_link",
+        "edit_in_browser",
     )
     list_filter = ("category", "audience", HasFindingsFilter, "published_at")
     search_fields = ("title", "slug", "excerpt", "author", "body_markdown")
@@ -93,6 +96,7 @@ class ArticleAdmin(admin.ModelAdmin):
     inlines = [RedirectInline, FindingInline]
     readonly_fields = (
         "view_on_site_link",
+        "edit_in_browser",
         "word_count",
         "reading_minutes",
         "stated_word_count",
@@ -104,7 +108,19 @@ class ArticleAdmin(admin.ModelAdmin):
         "rendered_toc",
     )
     fieldsets = (
-        (None, {"fields": ("title", "slug", "view_on_site_link", "excerpt", "category")}),
+        (
+            None,
+            {
+                "fields": (
+                    "title",
+                    "slug",
+                    "view_on_site_link",
+                    "edit_in_browser",
+                    "excerpt",
+                    "category",
+                )
+            },
+        ),
         ("Publication", {"fields": ("author", "audience", "published_at", "updated_at")}),
         ("Medical review", {"fields": ("reviewed_by", "last_reviewed", "review_due")}),
         (
@@ -123,7 +139,8 @@ class ArticleAdmin(admin.ModelAdmin):
     )
 
     def get_readonly_fields(self, request, obj=None):
-        # Content comes from the Markdown file; editing it here would be lost on re-import.
+        # Content comes from the Markdown file or the browser editor's workflow: a change
+        # typed here would bypass review and be lost on the next import or publication.
         return [f.name for f in Article._meta.fields] + list(self.readonly_fields)
 
     def has_add_permission(self, request):
@@ -150,6 +167,11 @@ class ArticleAdmin(admin.ModelAdmin):
     @admin.display(description="on the site")
     def view_on_site_link(self, obj):
         return format_html('<a href="{}" target="_blank">View</a>', obj.get_absolute_url())
+
+    @admin.display(description="editor")
+    def edit_in_browser(self, obj):
+        url = reverse("editorial:open", args=[obj.slug])
+        return format_html('<a href="{}">Edit in the browser</a>', url)
 
     @admin.display(description="table of contents")
     def rendered_toc(self, obj):
@@ -232,12 +254,15 @@ class ReviewQueueAdmin(admin.ModelAdmin):
 
 @admin.register(Reviewer)
 class ReviewerAdmin(admin.ModelAdmin):
-    """Medical reviewers' public profiles; articles link to them by name."""
+    """Medical reviewers' public profiles; articles link to them by name. `user` is the
+    account that approves manuscripts in the editorial workflow under this name."""
 
-    list_display = ("name", "credentials", "slug", "has_email")
+    list_display = ("name", "credentials", "slug", "has_email", "user")
+    list_select_related = ("user",)
     search_fields = ("name", "credentials", "slug")
     prepopulated_fields = {"slug": ("name",)}
-    fields = ("name", "credentials", "slug", "npi", "bio", "email")
+    fields = ("name", "credentials", "slug", "npi", "bio", "email", "user")
+    raw_id_fields = ("user",)
 
     @admin.display(description="reminders", boolean=True)
     def has_email(self, obj):

@@ -218,7 +218,9 @@ def _apply(manuscript: Manuscript, checked: Checked) -> None:
 
 
 @transaction.atomic
-def manuscript_save(*, manuscript: Manuscript, user, source: str) -> Checked:
+def manuscript_save(
+    *, manuscript: Manuscript, user, source: str, reason: str = "edited"
+) -> Checked:
     """Save a new version of the text (a revision). A change to an approved or published
     manuscript sends it back to draft; the live article keeps its published version."""
     manuscript = Manuscript.objects.select_for_update().get(pk=manuscript.pk)
@@ -236,7 +238,7 @@ def manuscript_save(*, manuscript: Manuscript, user, source: str) -> Checked:
     if before in (State.APPROVED, State.PUBLISHED):
         manuscript.state = State.DRAFT
     manuscript.edited_at, manuscript.edited_by = timezone.now(), user
-    _record(manuscript, user=user, reason="edited")
+    _record(manuscript, user=user, reason=reason)
     if manuscript.state != before:
         _log(manuscript, action="edit", from_state=before, user=user)
     return checked
@@ -414,9 +416,22 @@ def _when(moment: dt.datetime | None) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
+def _archived_at(manuscript: Manuscript) -> dt.datetime | None:
+    step = manuscript.transitions.filter(to_state=State.ARCHIVED).first()
+    return step.at if step else None
+
+
 def import_refusal(doc: SourceDocument, existing: Article | None, force: bool) -> str | None:
     manuscript = _manuscript_of(doc, existing)
-    if manuscript is None or manuscript.content_hash == doc.content_hash:
+    if manuscript is None:
+        return None
+    if manuscript.state == State.ARCHIVED and not force:
+        return (
+            f"archived in the browser at {_when(_archived_at(manuscript))}:"
+            " not imported, the article stays off the site. Restore it in the editor, or "
+            "import with --force to publish the file."
+        )
+    if manuscript.content_hash == doc.content_hash:
         return None
     browser_changed = manuscript.edited_at is not None and (
         manuscript.file_synced_at is None or manuscript.edited_at > manuscript.file_synced_at
