@@ -247,3 +247,41 @@ def test_the_article_admin_opens_the_browser_editor_and_links_reviewers_to_accou
     assert Reviewer.objects.get(slug="grace-holloway").user == account
     form = admin_client.get(reverse("admin:articles_reviewer_add")).content.decode()
     assert 'name="user"' in form and "vForeignKeyRawIdAdminField" in form
+
+
+def test_export_is_where_files_and_browser_agree_again_so_an_edited_export_imports(
+    files, team, tmp_path
+):
+    """Export, edit the file, import: the way to merge the browser's work back into files.
+    Without the export the same edit is refused (the browser changed the article since)."""
+    manuscript = browser_edit(team["editor"])
+    publish(manuscript, team)
+    refused_status, _ = run_import(files)  # the old file: refused, as above
+    assert refused_status == 1
+    out = tmp_path / "exported"
+    call_command("export_articles", str(out), stdout=StringIO())
+    exported = out / f"{SLUG}.md"
+    edited = exported.read_text().replace("A neighbour can drive you home", "Someone drives")
+    exported.write_text(edited)
+    status, summary = run_import(exported)
+    assert (status, summary["updated"], summary["failed"]) == (0, 1, []), summary
+    live = Article.objects.get(slug=SLUG)
+    assert "Someone drives" in live.body_markdown
+    manuscript.refresh_from_db()
+    assert "Someone drives" in manuscript.source and manuscript.state == State.PUBLISHED
+
+
+def test_an_export_does_not_clear_a_pending_browser_draft(files, team, tmp_path):
+    """An export writes what is live; a draft not yet published is the browser's alone, so
+    a changed file is still refused after the export."""
+    publish(browser_edit(team["editor"]), team)
+    pending = browser_edit(team["editor"], source=IN_BROWSER.replace("neighbour", "relative"))
+    assert pending.state == State.DRAFT
+    out = tmp_path / "exported"
+    call_command("export_articles", str(out), stdout=StringIO())
+    exported = out / f"{SLUG}.md"
+    exported.write_text(exported.read_text().replace("neighbour", "cousin"))
+    status, summary = run_import(exported)
+    assert status == 1 and "changed in the browser" in summary["failed"][0]["errors"][0]["message"]
+    pending.refresh_from_db()
+    assert "relative" in pending.source and pending.state == State.DRAFT
