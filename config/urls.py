@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("ketamine_association.practitioners.urls")),
     path("", include("ketamine_association.consultations.urls")),
     path("", include("ketamine_association.core.urls")),
+    path("", include("ketamine_association.editorial.urls")),
     # Last: any page-shaped path not matched above may be a site page (articles.page_urls).
     path("", include("ketamine_association.articles.page_urls")),
 ]

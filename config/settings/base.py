@@ -231,6 +231,8 @@ STORAGES = {
 # and the site serves them under /images/articles/.
 ARTICLE_IMAGES_ROOT = Path(os.environ.get("ARTICLE_IMAGES_ROOT", VAR_DIR / "images" / "articles"))
 ARTICLE_IMAGES_URL = "/images/articles/"
+# Days a signed preview link of a manuscript (editorial/preview.py) keeps working.
+EDITORIAL_PREVIEW_DAYS = int(os.environ.get("EDITORIAL_PREVIEW_DAYS", "7"))
 # Social cards drawn at import (articles/cards.py); SOCIAL_CARDS=0 turns the drawing off.
 SOCIAL_CARDS = os.environ.get("SOCIAL_CARDS", "1") not in ("0", "false", "")
 

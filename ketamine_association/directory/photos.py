@@ -50,7 +50,7 @@ class ProcessedPhoto:
     extension: str = "jpg"
 
 
-def _size(upload) -> int:
+def upload_size(upload) -> int:
     size = getattr(upload, "size", None)
     if size is None:
         position = upload.tell()
@@ -59,7 +59,7 @@ def _size(upload) -> int:
     return size
 
 
-def _looks_like_xml(head: bytes) -> bool:
+def looks_like_xml(head: bytes) -> bool:
     text = head.lstrip(b"\xef\xbb\xbf\x00\xfe\xff \t\r\n").lower()
     return text.startswith(b"<") or b"<svg" in head.lower() or b"<?xml" in head.lower()
 
@@ -71,9 +71,13 @@ def _square(image: Image.Image, edge: int) -> bytes:
     return out.getvalue()
 
 
-def photo_process(upload) -> ProcessedPhoto:
-    """Check and re-encode an uploaded photo; raise PhotoRefused with the reason otherwise."""
-    size = _size(upload)
+def read_image(
+    upload, *, formats: set[str] | frozenset[str] = FORMATS
+) -> tuple[bytes, Image.Image]:
+    """The one check of every uploaded image (provider photos, article images): its size
+    known before it is read, no XML, Pillow reads it as one of `formats`, no decompression
+    bomb. Returns the bytes and the loaded image; raises PhotoRefused(code) otherwise."""
+    size = upload_size(upload)
     if size > MAX_BYTES:
         raise PhotoRefused("too-large")
     if size == 0:
@@ -83,13 +87,13 @@ def photo_process(upload) -> ProcessedPhoto:
     upload.seek(0)
     if len(data) > MAX_BYTES:
         raise PhotoRefused("too-large")
-    if _looks_like_xml(data[:1024]):
+    if looks_like_xml(data[:1024]):
         raise PhotoRefused("svg")
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             image = Image.open(io.BytesIO(data))
-            if image.format not in FORMATS:
+            if image.format not in formats:
                 raise PhotoRefused("format")
             if image.width * image.height > MAX_PIXELS:
                 raise PhotoRefused("too-many-pixels")
@@ -100,6 +104,12 @@ def photo_process(upload) -> ProcessedPhoto:
             if isinstance(exc, PhotoRefused):
                 raise
             raise PhotoRefused("not-image") from exc
+    return data, image
+
+
+def photo_process(upload) -> ProcessedPhoto:
+    """Check and re-encode an uploaded photo; raise PhotoRefused with the reason otherwise."""
+    _, image = read_image(upload)
     image = ImageOps.exif_transpose(image)  # keep the orientation the camera meant
     if image.mode in ("RGBA", "LA", "P"):
         image = image.convert("RGBA")

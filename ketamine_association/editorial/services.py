@@ -464,4 +464,25 @@ def import_stored(doc: SourceDocument, article_id: int, force: bool) -> None:
         _log(manuscript, action="import", from_state=before, user=None, comment=reason)
 
 
-IMPORT_HOOK = ImportHook(refuse=import_refusal, stored=import_stored)
+def articles_exported(slugs: list[str]) -> None:
+    """`export_articles` wrote the live versions out: where a manuscript is what is live
+    (published, no edit pending), the files and the browser agree again, so an edit of the
+    exported file imports (export, edit, import is the way to merge)."""
+    Manuscript.objects.filter(state=State.PUBLISHED, article__slug__in=slugs).update(
+        file_synced_at=timezone.now()
+    )
+
+
+def import_watched() -> tuple[set[int], set[str]]:
+    """The articles and slugs that have a manuscript: the only files the hook has a say over
+    (read once for a batch of files)."""
+    rows = Manuscript.objects.values_list("article_id", "slug")
+    return {a for a, _ in rows if a is not None}, {slug for _, slug in rows}
+
+
+IMPORT_HOOK = ImportHook(
+    refuse=import_refusal,
+    stored=import_stored,
+    exported=articles_exported,
+    watched=import_watched,
+)

@@ -22,6 +22,7 @@ from ketamine_association.consultations.choices import AccessKind
 from ketamine_association.consultations.models import RequestAccess
 from ketamine_association.core.mail import send_transactional
 from ketamine_association.directory.models import Provider, VerificationCheck
+from ketamine_association.editorial.services import manuscript_create, manuscript_save
 from ketamine_association.newsletter import tokens
 from ketamine_association.newsletter.choices import SubscriberStatus
 from ketamine_association.newsletter.models import Delivery, Subscriber
@@ -137,7 +138,7 @@ def one_of_every_admin_model(site: SiteContent):
     Delivery.objects.create(
         campaign=campaign(subject="Private campaign subject"), subscriber=site.confirmed
     )
-    Group.objects.create(name="Editors")
+    Group.objects.get_or_create(name="Editors")  # the editorial roles' migration makes it
     ContactMessage.objects.create(
         name="Private Sender", email="sender@example.org", topic="general", message="Private."
     )
@@ -159,6 +160,13 @@ def one_of_every_admin_model(site: SiteContent):
     )
     ReviewReminder.objects.get_or_create(article=lapsed, kind="due", review_due="2025-01-01")
     owner = staff_user("admin-owner", is_superuser=True)
+    # A manuscript written in the browser (its "create" transition), saved twice: two revisions.
+    manuscript, _ = manuscript_create(user=owner, source=article_text("private-draft"))
+    manuscript_save(
+        manuscript=manuscript,
+        user=owner,
+        source=article_text("private-draft").replace("Bring the list", "Bring the private list"),
+    )
     # django-allauth's admin: the owner's verified address and a TOTP authenticator.
     EmailAddress.objects.create(user=owner, email=owner.email, verified=True, primary=True)
     TOTP.activate(owner, generate_totp_secret())

@@ -15,7 +15,10 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
+from ketamine_association.editorial.preview import preview_url
+from ketamine_association.editorial.services import manuscript_create
 from ketamine_association.practitioners.models import ListingOwner
+from tests.articles.factories import article_text
 
 from .site_content import PASSWORD, SiteContent, build_site, staff_user
 
@@ -43,6 +46,9 @@ PAGES = {
     "consultation-profile": lambda site: requestable(site).get_absolute_url(),
     "consultation-request": lambda site: f"/providers/{requestable(site).slug}/request",
     "consultation-form": lambda site: f"/consultation/form?p={requestable(site).slug}",
+    # A draft's signed preview link, opened without an account (it holds no POST form; the
+    # editor's own forms, behind a login, are checked in tests/editorial/test_editor_views.py).
+    "shared-preview": lambda site: shared_preview(),
 }
 # The pages known to hold a POST form today. A form added to any page above is tested
 # without a change here; this list only guards against a parser that finds nothing.
@@ -147,6 +153,12 @@ def requestable(site: SiteContent):
         provider=site.provider, defaults={"account": staff_user("owner", is_staff=False)}
     )
     return site.provider
+
+
+def shared_preview() -> str:
+    writer = staff_user("preview-writer", is_superuser=True)
+    draft, _ = manuscript_create(user=writer, source=article_text("preview-draft"))
+    return preview_url(draft)
 
 
 def site_with_editor(tmp_path, settings) -> SiteContent:

@@ -54,6 +54,8 @@ from ketamine_association.articles.management.commands.demo_reviewer import DEMO
 from ketamine_association.articles.models import Reviewer
 from ketamine_association.articles.services import article_import_paths
 from ketamine_association.directory.choices import Condition, Insurance, State, Treatment
+from ketamine_association.editorial.preview import preview_url
+from ketamine_association.editorial.services import manuscript_create
 from ketamine_association.newsletter import tokens
 from ketamine_association.newsletter.choices import SubscriberStatus
 from ketamine_association.practitioners.models import ListingOwner
@@ -66,7 +68,9 @@ pytestmark = pytest.mark.django_db
 
 # Django's own admin; django-allauth's pages (regex routes, forms, a signed-in dashboard) are
 # fuzzed in test_no_500_accounts.py with real keys, a signed-in client and their forms.
-SKIPPED = ("admin/", "accounts/", "dashboard")
+# The editor (editor/...) needs a login and a role: tests/security/test_no_500_editor.py
+# fuzzes it signed in; its public preview links (preview/<token>) are fuzzed here.
+SKIPPED = ("admin/", "accounts/", "dashboard", "editor/")
 
 # What the enumeration must find at least: if one disappears (an include dropped, a urls.py
 # renamed), this fuzz would silently cover less.
@@ -111,6 +115,7 @@ EXPECTED_ROUTES = {
     "consultation",
     "consultation/form",
     "consultation/sent",
+    "preview/<str:token>",  # a draft's signed preview link (editorial/preview.py)
 }
 
 # The GET parameters each view reads, by the view's dotted name (a view not listed reads
@@ -410,6 +415,7 @@ SEED_URLS = [
     "/consultation",
     "/consultation/form",
     "/consultation/sent",
+    "/preview/not-a-signed-token",  # and a real one, made with the site (below)
 ]
 
 
@@ -474,11 +480,16 @@ def _build_site(root: Path) -> Site:
         account=get_user_model().objects.create_user("fuzz-owner", "owner@fuzz.example"),
     )
 
+    # A draft written in the editor, and its signed preview link (a real token to fuzz from).
+    writer = get_user_model().objects.create_superuser("fuzz-writer", "writer@fuzz.example")
+    draft, _ = manuscript_create(user=writer, source=article_text("fuzz-draft"))
+
     pending = subscriber("pending@example.com", status=SubscriberStatus.PENDING)
     pending.confirm_nonce = "fuzznonce"
     pending.save(update_fields=["confirm_nonce"])
     person = subscriber("confirmed@example.com")
     links = [
+        preview_url(draft),
         f"/providers/{claimable.slug}/claim",
         f"/providers/{requestable.slug}/request",
         "/newsletter/confirm/" + tokens.confirm_token(subscriber_id=pending.pk, nonce="fuzznonce"),

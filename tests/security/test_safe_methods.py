@@ -25,6 +25,8 @@ from ketamine_association.consultations.choices import AccessKind
 from ketamine_association.consultations.models import ConsultationRequest, RequestAccess
 from ketamine_association.core.sitemaps import sitemap_sections
 from ketamine_association.directory.geo import state_slug
+from ketamine_association.editorial.models import Manuscript
+from ketamine_association.editorial.preview import preview_token
 from ketamine_association.newsletter.choices import SubscriberStatus
 from ketamine_association.practitioners.models import ListingOwner
 from ketamine_association.practitioners.services import editor_invitation_token
@@ -81,6 +83,24 @@ def public_values(site: SiteContent) -> dict[str, dict[str, list[str]]]:
         "newsletter/unsubscribe/<str:token>": {"token": [token["unsubscribe"]]},
         "newsletter/preferences/<str:token>": {"token": [token["preferences"]]},
         "<pagepath:path>": {"path": ["probe/page"]},
+        **editor_values(),
+    }
+
+
+def editor_values() -> dict[str, list[str]]:
+    """The browser editor's routes: the manuscript one_of_every_admin_model writes, a
+    published article to open (a GET shows the offer; only a POST makes its manuscript),
+    and a real signed preview link beside a junk one."""
+    manuscript = Manuscript.objects.order_by("pk").first()
+    pk = [str(manuscript.pk)] if manuscript else ["1"]
+    token = [preview_token(manuscript)] if manuscript else []
+    return {
+        "editor/open/<slug:slug>": {"slug": ["probe-article"]},
+        **{
+            f"editor/<int:pk>{tail}": {"pk": pk}
+            for tail in ("", "/check", "/transition", "/images", "/share")
+        },
+        "preview/<str:token>": {"token": [*token, "junk"]},
     }
 
 
@@ -108,7 +128,10 @@ def admin_values(route: str, model_admin, user) -> dict[str, list[str]]:
     if model_admin is not None:
         obj = model_admin.model._default_manager.order_by("pk").first()
         assert obj is not None, f"{route}: no {model_admin.model._meta.label} to request"
-        return {"object_id": [str(obj.pk)]}
+        values = {"object_id": [str(obj.pk)]}
+        if "<int:history_id>" in route:  # a manuscript's revision: its oldest (restore page)
+            values["history_id"] = [str(obj.history.order_by("history_id")[0].history_id)]
+        return values
     if route.startswith("admin/r/"):
         article = Article.objects.order_by("pk").first()
         return {
@@ -229,6 +252,15 @@ def test_get_and_head_change_no_table(tmp_path, settings):
     opened = f"/dashboard/requests/{consultation_pk(site.provider)}"
     for path in (site.confirm, site.unsubscribe, site.preferences, site.article, "/admin/", opened):
         assert path in ok, path
+    # A manuscript's revisions and the page of restoring its oldest (a GET shows, a POST acts).
+    manuscript = Manuscript.objects.order_by("pk").first()
+    oldest = manuscript.history.order_by("history_id")[0].history_id
+    revisions = f"/admin/editorial/manuscript/{manuscript.pk}/revisions/"
+    assert {revisions, f"{revisions}{oldest}/restore/"} <= ok
+    # The editor's pages and a preview link answered, and changed nothing (above).
+    edit_page = "/editor/" + editor_values()["editor/<int:pk>"]["pk"][0]
+    assert {"/editor/", "/editor/new", edit_page, "/editor/open/probe-article"} <= ok
+    assert any(path.startswith("/preview/") and path != "/preview/junk" for path in ok)
     # The confirm and unsubscribe links in particular: nothing happened to either person.
     site.pending.refresh_from_db()
     site.confirmed.refresh_from_db()
