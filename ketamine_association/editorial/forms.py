@@ -150,7 +150,8 @@ def category_choices(current: str = "") -> list[tuple[str, str]]:
     codes = sorted({DEFAULT_CATEGORY, *DESCRIPTIONS})
     if current and current not in codes:
         codes.append(current)  # a category the file names that we do not know: kept
-    return [(code, f"{category_name(code)} ({code})") for code in codes]
+    choices = [(code, f"{category_name(code)} ({code})") for code in codes]
+    return choices if current else [("", "Choose a category"), *choices]
 
 
 def _text(**kwargs) -> forms.CharField:

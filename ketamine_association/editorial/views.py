@@ -93,8 +93,13 @@ def _editor_page(
     decomposed = decompose(source)
     if form is None:
         form = EditorForm(initial=decomposed.initial, original=source)
+    # A blank new article is not judged before its author has written anything.
+    fresh = manuscript is None and not form.is_bound
     if checked is None:
-        checked = services.manuscript_check(source, slug=manuscript.slug if manuscript else "")
+        if fresh:
+            checked = services.Checked(source=source)
+        else:
+            checked = services.manuscript_check(source, slug=manuscript.slug if manuscript else "")
     editable = manuscript is None or workflow.can_edit(request.user, manuscript)
     if not editable:
         for field in form.fields.values():
@@ -107,6 +112,7 @@ def _editor_page(
         "fields": [(form[name], notes.get(name, [])) for name in form.fields],
         "review": decomposed.review,
         "checked": checked,
+        "fresh": fresh,
         "findings": findings,
         "editable": editable,
         "upload_form": upload_form or ImageUploadForm(),

@@ -372,3 +372,10 @@ def test_a_reviewer_previews_the_saved_text_whatever_is_posted(author):
     full = reviewer.post(f"/editor/{made.pk}/check", {"full": "1", "body": "Other text."})
     assert "Why Rest Helps" in full.content.decode()
     assert "Other text." not in full.content.decode()
+
+
+def test_a_blank_new_article_is_not_judged_before_it_is_written(author):
+    page = signed_in(author).get("/editor/new").content.decode()
+    assert "invalid-source" not in page and "should have at least" not in page
+    assert "The quality gate checks the article when you save it." in page
+    assert '<option value="" selected>Choose a category</option>' in page
