@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+
+from ketamine_association.articles.models import Article
 
 from .models import Manuscript, State, Transition
 from .roles import Role, roles_of
@@ -50,3 +52,15 @@ def latest_change_request(*, manuscript: Manuscript) -> Transition | None:
     if manuscript.state != State.CHANGES_REQUESTED:
         return None
     return manuscript.transitions.filter(action="request_changes").select_related("user").first()
+
+
+def published_to_open(*, query: str, limit: int = 20) -> list[Article]:
+    """Published articles (not yet in the editor) whose title or slug holds `query`."""
+    words = query.split()
+    if not words:
+        return []
+    matching = Q()
+    for word in words[:8]:
+        matching &= Q(title__icontains=word) | Q(slug__icontains=word)
+    articles = Article.objects.filter(matching, manuscript__isnull=True).only("slug", "title")
+    return list(articles.order_by("title")[:limit])

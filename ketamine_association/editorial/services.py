@@ -247,8 +247,8 @@ def manuscript_save(
 def manuscript_for_article(*, article: Article, user) -> Manuscript:
     """The manuscript of a live article, made from it the first time an editor opens it
     (that is not an edit: the file it came from stays importable)."""
-    if not workflow.can_create(user) and not workflow.roles_of(user):
-        raise PermissionDenied("Only the editorial team edits articles.")
+    if not workflow.can_open_published(user):
+        raise PermissionDenied("Only editors take a published article into the editor.")
     existing = Manuscript.objects.filter(article=article).first()
     if existing is not None:
         return existing

@@ -133,9 +133,14 @@ def _editor_page(
 @require_safe
 def index(request: HttpRequest) -> HttpResponse:
     _editorial(request)
+    query = request.GET.get("q", "")[:200].strip()
+    can_open = workflow.can_open_published(request.user)
     context = {
         "groups": selectors.manuscripts_by_state(user=request.user),
         "can_create": workflow.can_create(request.user),
+        "can_open": can_open,
+        "query": query,
+        "published": selectors.published_to_open(query=query) if can_open and query else [],
     }
     return _private(render(request, "editorial/index.html", context))
 
@@ -341,7 +346,7 @@ def open_article(request: HttpRequest, slug: str) -> HttpResponse:
     """Edit a published article: its manuscript, made the first time (by a POST: a GET
     changes nothing)."""
     _editorial(request)
-    if Role.EDITOR not in roles_of(request.user):
+    if not workflow.can_open_published(request.user):
         raise Http404("No such page.")
     article = Article.objects.filter(slug=slug).first()
     if article is None:

@@ -92,6 +92,11 @@ def can_create(user) -> bool:
     return bool(roles_of(user) & CREATORS)
 
 
+def can_open_published(user) -> bool:
+    """Editors take a published article into the editor (its manuscript is made then)."""
+    return Role.EDITOR in roles_of(user)
+
+
 def can_view(user, manuscript: Manuscript) -> bool:
     """Editors and reviewers see every manuscript; an author their own."""
     roles = roles_of(user)

@@ -379,3 +379,23 @@ def test_a_blank_new_article_is_not_judged_before_it_is_written(author):
     assert "invalid-source" not in page and "should have at least" not in page
     assert "The quality gate checks the article when you save it." in page
     assert '<option value="" selected>Choose a category</option>' in page
+
+
+def test_an_editor_finds_a_published_article_to_open_from_the_index(tmp_path):
+    from ketamine_association.articles.images import ImageStore
+    from ketamine_association.articles.services import article_import_paths
+    from tests.articles.factories import write
+
+    write(tmp_path / "files" / "from-a-file.md", source("from-a-file"))
+    write(tmp_path / "files" / "another-one.md", source("another-one"))
+    article_import_paths(paths=[tmp_path / "files"], images=ImageStore(root=tmp_path / "img"))
+    editor = signed_in(account("editor", Role.EDITOR))
+    page = editor.get("/editor/", {"q": "from file"}).content.decode()
+    assert 'href="/editor/open/from-a-file"' in page
+    assert "/editor/open/another-one" not in page
+    editor.post("/editor/open/from-a-file")  # now in the editor: listed there, not here
+    again = editor.get("/editor/", {"q": "from file"}).content.decode()
+    assert 'href="/editor/open/from-a-file"' not in again and "No published article" in again
+    author_page = signed_in(account("writer", Role.AUTHOR)).get("/editor/", {"q": "from"})
+    assert 'id="ed-q"' not in author_page.content.decode()
+    assert "/editor/open/" not in author_page.content.decode()
