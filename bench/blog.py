@@ -65,6 +65,10 @@ QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
 KEEP = os.environ.get("BENCH_KEEP", "") not in ("", "0")
 PROFILE = os.environ.get("BENCH_PROFILE", "") not in ("", "0")
 PARTS = set(os.environ.get("BENCH_BLOG_PARTS", "gate,search,export,http").split(","))
+# While developing: a site imported before, reused as it is (never dropped): a folder with
+# `articles/` (the generated files), `var-sqlite/` and, for PostgreSQL, `var-postgres/` whose
+# database is BENCH_PG_URL. E.g. BENCH_BLOG_PARTS=search,export BENCH_BLOG_REUSE=/tmp/site.
+REUSE = os.environ.get("BENCH_BLOG_REUSE", "")
 GATE_COUNT = 300 if QUICK else 1_000
 SITE_COUNT = 1_000 if QUICK else 10_000
 WRK_SECONDS = 3 if QUICK else 10
@@ -785,15 +789,25 @@ def run_parts(results: dict, tmp: Path) -> None:
         results["gate"] = bench_gate(tmp)
     if not PARTS & {"search", "export", "http"}:
         return
-    site = tmp / "site"
-    articles = generate_articles(SITE_COUNT, site / "articles")
-    sqlite_var, pg_var = site / "var-sqlite", site / "var-postgres"
-    pg_ready = "search" in PARTS and postgres(PG_URL, create=True)
-    log(f"import {SITE_COUNT:,} articles into SQLite" + (" and PostgreSQL" if pg_ready else ""))
-    imports = results["site_import"] = import_sites(
-        articles, sqlite_var, pg_var if pg_ready else None
-    )
-    if not imports["sqlite"]:
+    if REUSE:
+        site = Path(REUSE)
+        articles, sqlite_var, pg_var = site / "articles", site / "var-sqlite", site / "var-postgres"
+        log(f"reusing the site imported in {site} (BENCH_BLOG_REUSE)")
+        pg_ready = "search" in PARTS and pg_var.is_dir()
+        imports = {"sqlite": {}, "postgres": {} if pg_ready else None}
+        manage(sqlite_var, "migrate", "--noinput", "-v0")
+        if pg_ready:
+            manage(pg_var, "migrate", "--noinput", "-v0", DATABASE_URL=PG_URL)
+    else:
+        site = tmp / "site"
+        articles = generate_articles(SITE_COUNT, site / "articles")
+        sqlite_var, pg_var = site / "var-sqlite", site / "var-postgres"
+        pg_ready = "search" in PARTS and postgres(PG_URL, create=True)
+        log(f"import {SITE_COUNT:,} articles into SQLite" + (" and PostgreSQL" if pg_ready else ""))
+        imports = results["site_import"] = import_sites(
+            articles, sqlite_var, pg_var if pg_ready else None
+        )
+    if imports["sqlite"] is None:
         return
     if "search" in PARTS:
         queries = search_queries()
@@ -802,7 +816,7 @@ def run_parts(results: dict, tmp: Path) -> None:
         results["search"] = search = {"queries": len(queries)}
         log("search: SQLite")
         search["sqlite"] = bench_search(path, local_env(sqlite_var))
-        if imports.get("postgres"):
+        if imports.get("postgres") is not None:
             log("search: PostgreSQL")
             search["postgres"] = bench_search(path, local_env(pg_var, DATABASE_URL=PG_URL))
     if "export" in PARTS:
@@ -860,7 +874,7 @@ def main() -> int:
         log(f"stopped by an error:\n{traceback.format_exc()}")
     finally:
         results["machine"]["load_end"] = [round(x, 2) for x in os.getloadavg()]
-        if "search" in PARTS and not KEEP:
+        if "search" in PARTS and not KEEP and not REUSE:
             postgres(PG_URL, create=False)  # the bench's database goes, tables and all
         if "http" in PARTS:
             redis_flush(REDIS_URL)

@@ -139,6 +139,8 @@ def test_every_printed_place_answers(served):
         page = served["pages"][path]
         if path == "/admin/":
             assert page["status"] == 302 and page["location"].startswith("/admin/login/")
+        elif path == "/editor/":  # the editorial workflow: its team signs in first
+            assert page["status"] == 302 and page["location"].startswith("/accounts/login/")
         else:
             assert page["status"] == 200, path
 

@@ -26,6 +26,7 @@ import glob
 import hashlib
 import io
 import logging
+import os
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
@@ -146,6 +147,97 @@ def _name(stem: str, title: str, label: str, picture: tuple[str, bytes] | None):
     return f"{stem}{'-' + digest.hexdigest()[:16]}{extension}", extension
 
 
+@dataclass(frozen=True)
+class CardDrawing:
+    """A card decided (and drawn, when its file does not exist yet) but not yet written: the
+    import draws in its worker processes and writes in the process that stores the article,
+    once the file is known to be stored (card_commit)."""
+
+    stem: str
+    name: str
+    kind: str
+    source: str
+    data: bytes | None  # None: the card's file already exists
+
+
+def article_card_drawing(
+    *, slug: str, title: str, category: str, picture_urls: list[str], images: ImageStore
+) -> CardDrawing | None:
+    """article_card's drawing without the writing; None when cards are off."""
+    return _drawing(
+        stem=slug,
+        title=title,
+        label=Category(category).name if category else "",
+        picture=_picture(picture_urls, images),
+        images=images,
+    )
+
+
+# The last few cards drawn in this process, by everything they are drawn from: articles whose
+# cards are the same picture (the same title, label and image) are drawn once.
+_DRAWN: dict[str, tuple[str, bytes]] = {}
+_DRAWN_MAX = 16
+
+
+def _drawing(
+    *,
+    stem: str,
+    title: str,
+    label: str,
+    picture: tuple[str, bytes] | None,
+    images: ImageStore | None,
+) -> CardDrawing | None:
+    if not cards_enabled():
+        return None
+    images = images or ImageStore()
+    name, extension = _name(stem, title, label, picture)
+    if not plain_name(f"{FOLDER}/{name}"):
+        return None
+    kind = "image/jpeg" if extension == ".jpg" else "image/png"
+    source = "generated" if picture is None else ("svg" if picture[0] == ".svg" else "raster")
+    if (images.root / FOLDER / name).is_file():
+        return CardDrawing(stem, name, kind, source, None)
+    inputs = name[len(stem) :]  # the hash of what the card is drawn from, and its extension
+    drawn = _DRAWN.get(inputs)
+    if drawn is None:
+        drawn = _draw(title=title, label=label, picture=picture, jpeg=extension == ".jpg")
+        if len(_DRAWN) >= _DRAWN_MAX:
+            _DRAWN.pop(next(iter(_DRAWN)))
+        _DRAWN[inputs] = drawn
+    source, data = drawn
+    return CardDrawing(stem, name, kind, source, data)
+
+
+def card_commit(
+    drawing: CardDrawing,
+    images: ImageStore | None = None,
+    folder_index: dict[str, set[str]] | None = None,
+) -> Card:
+    """Write a drawn card (atomically: a request never sees half a card) and remove the
+    stem's previous card. `folder_index` (cards_folder_index) spares listing the folder for
+    each card of a large import."""
+    images = images or ImageStore()
+    folder = images.root / FOLDER
+    target = folder / drawing.name
+    if drawing.data is not None and not target.is_file():
+        folder.mkdir(parents=True, exist_ok=True)
+        temporary = folder / f".{drawing.name}.{os.getpid()}.tmp"
+        temporary.write_bytes(drawing.data)
+        temporary.replace(target)
+        if folder_index is None:
+            _remove_previous(folder, drawing.stem, keep=drawing.name)
+        else:
+            names = folder_index.setdefault(drawing.stem, set())
+            for name in names - {drawing.name}:
+                old = folder / name
+                if not old.is_symlink():
+                    old.unlink(missing_ok=True)
+            names.intersection_update({drawing.name})
+            names.add(drawing.name)
+    url = f"{images.prefix}{FOLDER}/{drawing.name}"
+    return Card(url, WIDTH, HEIGHT, drawing.kind, drawing.source)
+
+
 def _card(
     *,
     stem: str,
@@ -154,24 +246,23 @@ def _card(
     picture: tuple[str, bytes] | None,
     images: ImageStore | None,
 ) -> Card | None:
-    if not cards_enabled():
-        return None
     images = images or ImageStore()
-    name, extension = _name(stem, title, label, picture)
-    if not plain_name(f"{FOLDER}/{name}"):
-        return None
-    folder = images.root / FOLDER
-    target = folder / name
-    kind = "image/jpeg" if extension == ".jpg" else "image/png"
-    source = "generated" if picture is None else ("svg" if picture[0] == ".svg" else "raster")
-    if not target.is_file():
-        source, data = _draw(title=title, label=label, picture=picture, jpeg=extension == ".jpg")
-        folder.mkdir(parents=True, exist_ok=True)
-        temporary = folder / f".{name}.tmp"
-        temporary.write_bytes(data)
-        temporary.replace(target)  # atomic: a request never sees half a card
-        _remove_previous(folder, stem, keep=name)
-    return Card(f"{images.prefix}{FOLDER}/{name}", WIDTH, HEIGHT, kind, source)
+    drawing = _drawing(stem=stem, title=title, label=label, picture=picture, images=images)
+    return None if drawing is None else card_commit(drawing, images)
+
+
+def cards_folder_index(images: ImageStore) -> dict[str, set[str]]:
+    """The cards in the folder by stem (one listing), for card_commit."""
+    own = re.compile(r"(.+)" + _OWN)
+    index: dict[str, set[str]] = {}
+    try:
+        names = os.listdir(images.root / FOLDER)
+    except OSError:
+        return index
+    for name in names:
+        if match := own.fullmatch(name):
+            index.setdefault(match.group(1), set()).add(name)
+    return index
 
 
 def _remove_previous(folder: Path, stem: str, *, keep: str) -> None:

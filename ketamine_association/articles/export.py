@@ -1,9 +1,18 @@
 """Static export: every public page of the blog written as files a static server can serve.
 
-Pages are fetched through the application itself (Django's test client, every middleware
-included), so a file holds exactly the bytes the app would answer. URLs without an extension
-become `<path>.html` (the "pretty URL" convention of nginx `try_files $uri $uri.html`,
-Netlify, Cloudflare Pages and GitHub Pages); `/` becomes `index.html`.
+Articles and list pages (the blog, categories, tags, audiences: nearly every page) are
+rendered by the views' own functions (views.article_page, views.list_page) from data read
+once for the whole site: one query for every published article's card, one for the tag
+memberships, one for the reviewers, and one per batch of articles for their full rows;
+the neighbours, related articles and each list's pages are cut from the ordered cards in
+Python, as the selectors would. The other pages (home, feeds, sitemap, robots, site pages,
+404) are fetched through the application itself (Django's test client, every middleware
+included). Either way a file holds exactly the bytes the app answers:
+tests/articles/test_export_site_bytes.py compares them with the test client's responses.
+
+URLs without an extension become `<path>.html` (the "pretty URL" convention of nginx
+`try_files $uri $uri.html`, Netlify, Cloudflare Pages and GitHub Pages); `/` becomes
+`index.html`.
 """
 
 from __future__ import annotations
@@ -20,19 +29,21 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.staticfiles import finders
 from django.core.paginator import Paginator
 from django.db import connection, connections
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.test.utils import override_settings
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 
 from ketamine_association.core.files import contained_file
 from ketamine_association.core.sitemaps import sitemap_index_paths, sitemap_sections
 
-from . import selectors
+from . import selectors, views
 from .choices import Audience
-from .models import Redirect
+from .models import Article, Redirect, Reviewer
 from .views import PAGE_SIZE, page_url
 
 MANIFEST = ".export-manifest.json"
@@ -55,9 +66,9 @@ def _paged(base: str, count: int) -> list[str]:
     return [page_url(base, n) for n in range(1, pages + 1)]
 
 
-def site_paths() -> list[str]:
+def site_paths(now=None) -> list[str]:
     """Every public URL of the blog and the site pages, in a stable order."""
-    now = timezone.now()
+    now = now or timezone.now()
     published = selectors.article_list_published(now=now)
     paths = ["/", "/robots.txt", "/blog/feed.xml", "/blog/atom.xml"]
     paths += _paged("/blog", published.count())
@@ -130,20 +141,186 @@ def _client() -> tuple[Client, bool]:
     return Client(HTTP_HOST=site.netloc, raise_request_exception=False), site.scheme == "https"
 
 
+@dataclass
+class _Site:
+    """What every article and list page needs, read once before the pages are rendered (and
+    before the worker processes fork, so they share it)."""
+
+    now: object
+    cards: dict[str, Article]  # every published article's card fields, by slug
+    by_category: dict[str, list[Article]]  # newest first, as article_list_published orders
+    place: dict[str, int]  # an article's index in its category's list
+    lists: dict[str, tuple[Paginator, dict]]  # list address: (its pages, views' list kwargs)
+    categories: list
+    reviewers: dict[str, Reviewer]
+
+
+_SITE: _Site | None = None
+_LIST_VIEWS = {views.article_index, views.category_detail, views.tag_detail, views.audience_detail}
+
+
+def _address_once(item) -> None:
+    """Make `item.get_absolute_url()` answer the address it made once: reverse() was a fifth
+    of the time of a list page, where each card's link is made again on every list holding it.
+    The same string, the same bytes (test_export_site_bytes.py)."""
+    url = item.get_absolute_url()
+    item.get_absolute_url = lambda: url
+
+
+def _read_site(now) -> _Site:
+    cards = list(selectors.article_list_published(now=now))
+    for card in cards:
+        _address_once(card)
+    by_category: dict[str, list[Article]] = {}
+    by_audience: dict[str, list[Article]] = {}
+    for card in cards:
+        by_category.setdefault(card.category, []).append(card)
+        by_audience.setdefault(card.audience, []).append(card)
+    tags_of: dict[int, list[int]] = {}
+    memberships = Article.tag_set.through.objects.values_list("article_id", "tag_id")
+    for article_id, tag_id in memberships.iterator(chunk_size=10_000):
+        tags_of.setdefault(article_id, []).append(tag_id)
+    by_tag: dict[int, list[Article]] = {}
+    for card in cards:
+        for tag_id in tags_of.get(card.id, ()):
+            by_tag.setdefault(tag_id, []).append(card)
+
+    def pages(items: list[Article], spec: dict) -> tuple[str, tuple[Paginator, dict]]:
+        return spec["base"], (Paginator(items, PAGE_SIZE), spec)
+
+    categories = selectors.category_list(now=now)
+    lists = dict(
+        [pages(cards, views.index_list())]
+        + [
+            pages(by_category.get(category.code, []), views.category_list_page(category))
+            for category, _ in categories
+        ]
+        + [
+            pages(by_tag.get(tag.id, []), views.tag_list_page(tag))
+            for tag in selectors.tag_list_published(now=now)
+        ]
+        + [
+            pages(by_audience.get(audience, []), views.audience_list_page(audience))
+            for audience in Audience.values
+        ]
+    )
+    reviewers: dict[str, Reviewer] = {}
+    for reviewer in Reviewer.objects.order_by("name", "pk"):  # reviewer_for(): the first
+        reviewers.setdefault(reviewer.name_key, reviewer)
+    return _Site(
+        now=now,
+        cards={card.slug: card for card in cards},
+        by_category=by_category,
+        place={a.slug: i for items in by_category.values() for i, a in enumerate(items)},
+        lists=lists,
+        categories=categories,
+        reviewers=reviewers,
+    )
+
+
+def _surroundings(site: _Site, article: Article) -> views.ArticleSurroundings:
+    """What selectors.article_neighbours, article_related and reviewer_for answer, cut from
+    the cards read once."""
+    siblings = site.by_category.get(article.category, [])
+    at = site.place[article.slug]
+    newer = siblings[at - 1] if at > 0 else None
+    older = siblings[at + 1] if at + 1 < len(siblings) else None
+    limit = 4  # article_related's
+    chosen = {
+        slug: site.cards[slug]
+        for slug in article.related_slugs
+        if slug in site.cards and slug != article.slug
+    }
+    related = [chosen[slug] for slug in article.related_slugs if slug in chosen][:limit]
+    if len(related) < limit:
+        taken = {a.slug for a in related} | {article.slug}
+        candidates = []
+        for other in siblings:
+            if other.slug not in taken:
+                candidates.append(other)
+                if len(candidates) == limit * 3:
+                    break
+        tags = set(article.tags)
+        ranked = sorted(candidates, key=lambda a: -len(tags & set(a.tags or [])))
+        related += ranked[: limit - len(related)]
+    return views.ArticleSurroundings(
+        previous=older,
+        next=newer,
+        related=related,
+        reviewer=site.reviewers.get(article.reviewer_key) if article.reviewer_key else None,
+        tags=views._ordered_tags(article),
+    )
+
+
 def _export_chunk(job: tuple[Path, list[str]]) -> tuple[list[str], list[str], ExportReport]:
-    """Fetch and write some pages: (the paths asked, the file names written, what happened)."""
+    """Render or fetch and write some pages: (the paths asked, the file names written, what
+    happened)."""
     directory, paths = job
+    site = _SITE
     client, secure = _client()
+    factory = RequestFactory(HTTP_HOST=urlsplit(settings.SITE_URL).netloc)
     report, produced = ExportReport(), []
+    kinds = {path: _kind(site, path) for path in paths}
+    slugs = [value for kind, value in kinds.values() if kind == "article"]
+    articles = (
+        Article.objects.filter(published_at__lte=site.now, slug__in=slugs)
+        .prefetch_related("tag_set")
+        .in_bulk(field_name="slug")
+        if slugs
+        else {}
+    )
     for path in paths:
-        response = client.get(path, secure=secure)
-        if response.status_code != 200:
-            report.failed.append((path, response.status_code))
-            continue
+        kind, value = kinds[path]
+        body: bytes | None = None
+        if kind == "article" and value in articles:
+            request = _request(factory, path, secure)
+            article = articles[value]
+            known = _surroundings(site, article)
+            body = views.article_page(request, article, now=site.now, known=known).encode()
+        elif kind == "list":
+            paginator, spec = site.lists[value[0]]
+            request = _request(factory, path, secure)
+            page = views.list_page(
+                request, paginator, page=value[1], categories=site.categories, **spec
+            )
+            body = page.encode()
+        else:
+            response = client.get(path, secure=secure)
+            if response.status_code != 200:
+                report.failed.append((path, response.status_code))
+                continue
+            body = response.content
         name = file_for(path)
-        _write(directory / name, response.content, report)
+        _write(directory / name, body, report)
         produced.append(name)
     return paths, produced, report
+
+
+def _request(factory: RequestFactory, path: str, secure: bool):
+    """A GET of `path` as the middleware would hand it to a view for an anonymous visitor."""
+    request = factory.get(path, secure=secure)
+    request.user = AnonymousUser()
+    return request
+
+
+def _kind(site: _Site | None, path: str) -> tuple[str, object]:
+    """("article", slug), ("list", (address, page number)), or ("fetch", None): a page the
+    test client fetches (and any page when no site was read, or the URL is not a plain one)."""
+    if site is None or "?" in path:
+        return "fetch", None
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return "fetch", None
+    if match.func is views.article_detail and match.kwargs["slug"] in site.cards:
+        return "article", match.kwargs["slug"]
+    if match.func in _LIST_VIEWS:
+        number = match.kwargs.get("page", 1)
+        base = path if number == 1 else path.rsplit("/page/", 1)[0]
+        found = site.lists.get(base)
+        if found and 1 <= number <= found[0].num_pages and page_url(base, number) == path:
+            return "list", (base, number)
+    return "fetch", None
 
 
 def _pages_in_parallel(
@@ -179,23 +356,31 @@ def site_export(
 def _site_export(
     *, directory: Path, on_progress: Callable[[str], None] | None, workers: int
 ) -> ExportReport:
+    global _SITE
     directory.mkdir(parents=True, exist_ok=True)
     client, secure = _client()
     report = ExportReport()
     produced: set[str] = set()
-    paths = site_paths()
-    if workers > 1 and len(paths) > workers:
-        chunks = _pages_in_parallel(directory, paths, workers)
-    else:
-        chunks = (_export_chunk((directory, paths[i : i + 25])) for i in range(0, len(paths), 25))
-    for done, names, part in chunks:
-        produced.update(names)
-        report.written += part.written
-        report.unchanged += part.unchanged
-        report.failed += part.failed
-        if on_progress:
-            for path in done:
-                on_progress(path)
+    now = timezone.now()
+    paths = site_paths(now)
+    _SITE = _read_site(now)
+    try:
+        if workers > 1 and len(paths) > workers:
+            chunks = _pages_in_parallel(directory, paths, workers)
+        else:
+            chunks = (
+                _export_chunk((directory, paths[i : i + 100])) for i in range(0, len(paths), 100)
+            )
+        for done, names, part in chunks:
+            produced.update(names)
+            report.written += part.written
+            report.unchanged += part.unchanged
+            report.failed += part.failed
+            if on_progress:
+                for path in done:
+                    on_progress(path)
+    finally:
+        _SITE = None
 
     request_log = logging.getLogger("django.request")
     level, request_log.level = request_log.level, logging.ERROR  # the 404 below is on purpose

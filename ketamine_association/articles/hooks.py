@@ -8,7 +8,7 @@ both store through `services.document_store`, so the rule has one home."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -24,6 +24,28 @@ class ImportHook:
     refuse: Callable[[SourceDocument, Article | None, bool], str | None]
     # Called inside the store's transaction once the file's version is stored.
     stored: Callable[[SourceDocument, int, bool], None]
+    # Called after `export_articles` wrote these articles' live versions out as files: the
+    # files and the site agree again (a later edit of the file is not a conflict).
+    exported: Callable[[list[str]], None] = lambda slugs: None
+    # Optional, for an import of many files: the stored articles (ids) and slugs the hook
+    # has a say over, read once for a batch (import_scope). For a file whose slug and
+    # stored article are in neither, `refuse` would return None and `stored` do nothing, so
+    # neither is called. None: both are called for every file.
+    watched: Callable[[], tuple[Collection[int], Collection[str]]] | None = None
+
+
+@dataclass(frozen=True)
+class ImportScope:
+    """What each hook watches, read once for a batch of files (import_scope)."""
+
+    watched: tuple[tuple[ImportHook, tuple[Collection[int], Collection[str]] | None], ...]
+
+    def hooks(self, slug: str, article_id: int | None) -> list[ImportHook]:
+        return [
+            hook
+            for hook, seen in self.watched
+            if seen is None or slug in seen[1] or (article_id is not None and article_id in seen[0])
+        ]
 
 
 _HOOKS: list[ImportHook] = []
@@ -34,13 +56,35 @@ def register_import_hook(hook: ImportHook) -> None:
         _HOOKS.append(hook)
 
 
-def import_refusal(doc: SourceDocument, existing: Article | None, *, force: bool) -> str | None:
-    for hook in _HOOKS:
+def import_scope() -> ImportScope:
+    """Each hook's watched articles, read once (inside the batch's transaction)."""
+    return ImportScope(
+        tuple((hook, hook.watched() if hook.watched is not None else None) for hook in _HOOKS)
+    )
+
+
+def import_refusal(
+    doc: SourceDocument,
+    existing: Article | None,
+    *,
+    force: bool,
+    scope: ImportScope | None = None,
+) -> str | None:
+    hooks = _HOOKS if scope is None else scope.hooks(doc.meta.slug, existing and existing.id)
+    for hook in hooks:
         if message := hook.refuse(doc, existing, force):
             return message
     return None
 
 
-def import_stored(doc: SourceDocument, article_id: int, *, force: bool) -> None:
-    for hook in _HOOKS:
+def import_stored(
+    doc: SourceDocument, article_id: int, *, force: bool, scope: ImportScope | None = None
+) -> None:
+    hooks = _HOOKS if scope is None else scope.hooks(doc.meta.slug, article_id)
+    for hook in hooks:
         hook.stored(doc, article_id, force)
+
+
+def articles_exported(slugs: list[str]) -> None:
+    for hook in _HOOKS:
+        hook.exported(slugs)

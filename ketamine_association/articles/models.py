@@ -37,6 +37,9 @@ class ImportedFile(models.Model):
     body_line = models.PositiveIntegerField(default=1)
     source_path = models.CharField(max_length=1000, blank=True, db_index=True)
     content_hash = models.CharField(max_length=64)
+    # sha256 of the file's bytes as last imported ("" when the browser stored the version):
+    # an unchanged file is known before it is parsed.
+    raw_hash = models.CharField(max_length=64, blank=True, default="")
     imported_at = models.DateTimeField(auto_now_add=True)
     modified_at = models.DateTimeField(auto_now=True)
 

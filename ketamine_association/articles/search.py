@@ -1,9 +1,11 @@
 """Full-text search behind one selector: SQLite FTS5 or PostgreSQL's text search.
 
-Ranking, the same on both: an article whose title, headings, excerpt or tags match ranks
-above one that matches in its body alone; among the first, the engine's own score (BM25 on
-SQLite, ts_rank on PostgreSQL) with title above headings above excerpt and tags; ties and
-body-only matches, newest first. Both stem English ("neuroplastic" finds
+Ranking, the same on both: an article whose title, headings, excerpt or tags hold a query
+word other than a stop word ranks above one that matches in its body alone (stop words must
+still match, but rank nothing: PostgreSQL's english configuration drops them from its rank
+query, and on SQLite they are left out of the head query and bm25); among the first, the
+engine's own score (BM25 on SQLite, ts_rank on PostgreSQL) with title above headings above
+excerpt and tags; ties and body-only matches, newest first. Both stem English ("neuroplastic" finds
 "neuroplasticity"); the highlighted snippet is cut here, the same for both (see snippet()).
 What the visitor typed is reduced to plain words before it reaches either engine, so no query
 syntax (quotes, `*`, NEAR, OR, parentheses) can cause an error.
@@ -54,6 +56,18 @@ STOP_WORDS = frozenset(
     "not of on or so than that the their them they this to was we what when where which "
     "who why will with you your near".split()
 )
+
+
+def _content_words(terms: list[str]) -> list[str]:
+    """All but stop words and single letters (the "s" of "ketamine's"): the words the "any
+    word" fallback searches for."""
+    return [t for t in terms if t not in STOP_WORDS and len(t) > 1]
+
+
+def _meaningful(terms: list[str]) -> list[str]:
+    """The terms that rank and that snippets mark: the content words, unless the query has
+    nothing else."""
+    return _content_words(terms) or terms
 
 
 def search_terms(query: str) -> list[str]:
@@ -114,6 +128,42 @@ def search_index_article(
         )
 
 
+def search_index_articles(entries: list[dict]) -> None:
+    """search_index_article for many articles at once (the import writes a batch of files in
+    one transaction): each entry holds that function's keyword arguments. The rows written
+    are the same; SQLite's FTS rows go in with one statement for the batch."""
+    if not entries:
+        return
+    ids = [entry["article"].id for entry in entries]
+    SearchEntry.objects.filter(article_id__in=ids).delete()
+    SearchEntry.objects.bulk_create(
+        SearchEntry(
+            article_id=entry["article"].id,
+            published_at=entry["article"].published_at,
+            category=entry["article"].category,
+            audience=entry["article"].audience,
+        )
+        for entry in entries
+    )
+    if is_postgres():
+        for entry in entries:  # the vectors, computed by the server as search_index_article does
+            search_index_article(**entry)
+        return
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"DELETE FROM {FTS_TABLE} WHERE rowid = %s",  # noqa: S608
+            [[article_id] for article_id in ids],
+        )
+        cursor.executemany(
+            f"INSERT INTO {FTS_TABLE} (rowid, title, headings, excerpt, tags, body) "  # noqa: S608
+            "VALUES (%s, %s, %s, %s, %s, %s)",
+            [
+                [e["article"].id, e["title"], e["headings"], e["excerpt"], e["tags"], e["body"]]
+                for e in entries
+            ],
+        )
+
+
 # -- the selector ----------------------------------------------------------------------------
 
 
@@ -134,7 +184,7 @@ def article_search(
     page = engine(terms, "all", now, category, audience, offset, limit)
     if page.total or len(terms) == 1:
         return page
-    content = [t for t in terms if t not in STOP_WORDS and len(t) > 1]
+    content = _content_words(terms)
     if not content:
         return page
     found = engine(content, "any", now, category, audience, offset, limit)
@@ -170,8 +220,7 @@ def _word_start(term: str) -> str:
 
 def snippet(text: str, terms: list[str]) -> str:
     """About SNIPPET_WORDS words around the first query word in `text`, marked."""
-    content = [t for t in terms if t not in STOP_WORDS] or terms
-    starts = sorted({_word_start(t) for t in content}, key=len, reverse=True)
+    starts = sorted({_word_start(t) for t in _meaningful(terms)}, key=len, reverse=True)
     if not text or not starts:
         return ""
     pattern = re.compile(r"\b(?:" + "|".join(re.escape(s) for s in starts) + r")\w*", re.IGNORECASE)
@@ -202,8 +251,13 @@ def _filters(now, category, audience) -> tuple[str, list]:
 def _sqlite_search(terms, mode, now, category, audience, offset, limit) -> SearchPage:
     quoted = [f'"{term}"' for term in terms]  # quoted: plain words, never syntax
     match = (" " if mode == "all" else " OR ").join(quoted)
-    # Tier one: the articles that match and have a query word in their head columns.
-    head = f"{{title headings excerpt tags}} : ({' OR '.join(quoted)})"
+    # Tier one: the articles that match and have a meaningful query word in their head
+    # columns. Stop words still have to match ("all" mode), but neither place an article in
+    # tier one nor score it, as PostgreSQL's english configuration drops them from its rank
+    # query: "and" is in nearly every head and body, and reading where it stands in every
+    # matching article was most of a question's time (and its bm25 weight is nil anyway).
+    ranked = [f'"{term}"' for term in _meaningful(terms)]
+    head = f"{{title headings excerpt tags}} : ({' OR '.join(ranked)})"
     condition, filter_params = _filters(now, category, audience)
     fts, entry = FTS_TABLE, SearchEntry._meta.db_table
     matching = f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s"  # noqa: S608 - fixed SQL

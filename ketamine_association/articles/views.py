@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
@@ -51,30 +52,56 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
         if target:
             return redirect(target, permanent=True)
         raise Http404("No article with this address.")
+    body = article_page(request, article, now=now)
+    if preview:
+        return HttpResponse(body)
+    return _public_page(body, modified=article.modified_at)
+
+
+@dataclass(frozen=True)
+class ArticleSurroundings:
+    """What an article page shows besides the article, when the caller has read it already
+    (the static export reads it for every article at once); see article_page()."""
+
+    previous: object
+    next: object
+    related: list
+    reviewer: object
+    tags: list
+
+
+def article_page(
+    request: HttpRequest, article, *, now, known: ArticleSurroundings | None = None
+) -> str:
+    """The article page's HTML: the selectors' reads, or the same values from `known`."""
+    if known is None:
+        previous, following = selectors.article_neighbours(article=article, now=now)
+        known = ArticleSurroundings(
+            previous=previous,
+            next=following,
+            related=selectors.article_related(article=article, now=now),
+            reviewer=selectors.reviewer_for(article=article),
+            tags=_ordered_tags(article),
+        )
     image_url = article.featured_image if article.featured_image_exists else PLACEHOLDER_IMAGE
     head = article_head(article=article, image_url=image_url)
-    previous, following = selectors.article_neighbours(article=article, now=now)
-    reviewer = selectors.reviewer_for(article=article)
     context = {
         "article": article,
         "head": head,
-        "jsonld": article_jsonld(article=article, head=head, reviewer=reviewer),
-        "reviewer": reviewer,
+        "jsonld": article_jsonld(article=article, head=head, reviewer=known.reviewer),
+        "reviewer": known.reviewer,
         # From today's date at each request; the daily review job bumps the page cache's
         # content version the first day a review has lapsed (review.review_reminders).
         "review_lapsed": review_lapsed(article.review_due, today=timezone.localdate(now)),
         "image_url": image_url,
-        "related": selectors.article_related(article=article, now=now),
-        "previous": previous,
-        "next": following,
+        "related": known.related,
+        "previous": known.previous,
+        "next": known.next,
         "category": Category(article.category),
-        "tags": _ordered_tags(article),
+        "tags": known.tags,
         "is_preview": article.published_at > now,
     }
-    body = render_to_string("articles/detail.html", context, request=request)
-    if preview:
-        return HttpResponse(body)
-    return _public_page(body, modified=article.modified_at)
+    return render_to_string("articles/detail.html", context, request=request)
 
 
 def _public_page(body: str, *, modified) -> HttpResponse:
@@ -144,15 +171,35 @@ def _list_page(
     paginator = Paginator(queryset, PAGE_SIZE)
     if page < 1 or page > paginator.num_pages:
         raise Http404("No such page.")
+    body = list_page(
+        request, paginator, base=base, page=page, heading=heading, intro=intro, **extra
+    )
+    return publicly_cacheable(HttpResponse(body))
+
+
+def list_page(
+    request: HttpRequest,
+    paginator: Paginator,
+    *,
+    base: str,
+    page: int,
+    heading: str,
+    intro: str,
+    categories: list | None = None,
+    **extra,
+) -> str:
+    """A list page's HTML. `paginator` pages a queryset or, in the static export, the whole
+    list read once; `categories` is selectors.category_list() when the caller has it."""
     page_obj = paginator.page(page)
-    now = timezone.now()
+    if categories is None:
+        categories = selectors.category_list(now=timezone.now())
     context = {
         "page_obj": page_obj,
         "articles": page_obj.object_list,
         "page_links": page_links(paginator, page, lambda n: page_url(base, n)),
         "previous_url": page_url(base, page - 1) if page_obj.has_previous() else "",
         "next_url": page_url(base, page + 1) if page_obj.has_next() else "",
-        "categories": selectors.category_list(now=now),
+        "categories": categories,
         "audiences": Audience.choices,
         "heading": heading,
         "intro": intro,
@@ -160,20 +207,52 @@ def _list_page(
         "base": base,
         **extra,
     }
-    return publicly_cacheable(render(request, "articles/list.html", context))
+    return render_to_string("articles/list.html", context, request=request)
+
+
+# What each kind of list says about itself: its address, heading and introduction.
+
+
+def index_list() -> dict:
+    return {
+        "base": "/blog",
+        "heading": "All articles",
+        "intro": "Evidence-based articles for patients and practitioners, newest first.",
+        "feed_url": "/blog/feed.xml",
+    }
+
+
+def category_list_page(category: Category) -> dict:
+    return {
+        "base": category.get_absolute_url(),
+        "heading": category.name,
+        "intro": category.description,
+        "current_category": category,
+        "feed_url": f"{category.get_absolute_url()}/feed.xml",
+    }
+
+
+def tag_list_page(tag) -> dict:
+    return {
+        "base": tag.get_absolute_url(),
+        "heading": f"Tagged “{tag.name}”",
+        "intro": f"Articles about {tag.name}.",
+    }
+
+
+def audience_list_page(audience: str) -> dict:
+    return {
+        "base": f"/blog/audience/{audience}",
+        "heading": f"For {Audience(audience).label.lower()}",
+        "intro": AUDIENCE_INTROS[audience],
+        "current_audience": audience,
+    }
 
 
 @require_safe
 def article_index(request: HttpRequest, page: int = 1) -> HttpResponse:
-    return _list_page(
-        request,
-        selectors.article_list_published(now=timezone.now()),
-        base="/blog",
-        page=page,
-        heading="All articles",
-        intro="Evidence-based articles for patients and practitioners, newest first.",
-        feed_url="/blog/feed.xml",
-    )
+    queryset = selectors.article_list_published(now=timezone.now())
+    return _list_page(request, queryset, page=page, **index_list())
 
 
 @require_safe
@@ -184,16 +263,8 @@ def category_detail(request: HttpRequest, slug: str, page: int = 1) -> HttpRespo
         raise Http404("No such category.")
     if not exact:
         return redirect(page_url(category.get_absolute_url(), page), permanent=True)
-    return _list_page(
-        request,
-        selectors.article_list_published(now=now, category=category.code),
-        base=category.get_absolute_url(),
-        page=page,
-        heading=category.name,
-        intro=category.description,
-        current_category=category,
-        feed_url=f"{category.get_absolute_url()}/feed.xml",
-    )
+    queryset = selectors.article_list_published(now=now, category=category.code)
+    return _list_page(request, queryset, page=page, **category_list_page(category))
 
 
 @require_safe
@@ -201,14 +272,8 @@ def tag_detail(request: HttpRequest, slug: str, page: int = 1) -> HttpResponse:
     tag = selectors.tag_get(slug=slug)
     if tag is None:
         raise Http404("No such tag.")
-    return _list_page(
-        request,
-        selectors.article_list_published(now=timezone.now(), tag=tag),
-        base=tag.get_absolute_url(),
-        page=page,
-        heading=f"Tagged “{tag.name}”",
-        intro=f"Articles about {tag.name}.",
-    )
+    queryset = selectors.article_list_published(now=timezone.now(), tag=tag)
+    return _list_page(request, queryset, page=page, **tag_list_page(tag))
 
 
 AUDIENCE_INTROS = {
@@ -221,15 +286,8 @@ AUDIENCE_INTROS = {
 def audience_detail(request: HttpRequest, audience: str, page: int = 1) -> HttpResponse:
     if audience not in Audience.values:
         raise Http404("No such audience.")
-    return _list_page(
-        request,
-        selectors.article_list_published(now=timezone.now(), audience=audience),
-        base=f"/blog/audience/{audience}",
-        page=page,
-        heading=f"For {Audience(audience).label.lower()}",
-        intro=AUDIENCE_INTROS[audience],
-        current_audience=audience,
-    )
+    queryset = selectors.article_list_published(now=timezone.now(), audience=audience)
+    return _list_page(request, queryset, page=page, **audience_list_page(audience))
 
 
 SEARCH_PAGE_SIZE = 10

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Permission
 from django.db import transaction
 
 from ketamine_association.articles.models import Reviewer
 
-from .roles import GROUP_NAMES, Role
+from .roles import Role, role_group
 
 PASSWORD_ENV = "DEMO_EDITORIAL_PASSWORD"  # noqa: S105 - the variable's name, not a password
 DOMAIN = "editorial.example"
@@ -54,7 +54,7 @@ def demo_team_ensure(*, password: str | None = None) -> DemoTeam:
         EmailAddress.objects.update_or_create(
             user=user, email=email, defaults={"verified": True, "primary": True}
         )
-        user.groups.add(Group.objects.get(name=GROUP_NAMES[role]))
+        user.groups.add(role_group(role))
         if role == Role.EDITOR:
             user.user_permissions.add(
                 *Permission.objects.filter(

@@ -16,6 +16,14 @@ class Role(models.TextChoices):
 GROUP_NAMES = {role: role.label for role in Role}
 
 
+def role_group(role: Role):
+    """The group that grants `role` (made by migration 0002; made here again if a test's
+    flush or an administrator removed it)."""
+    from django.contrib.auth.models import Group
+
+    return Group.objects.get_or_create(name=GROUP_NAMES[role])[0]
+
+
 def roles_of(user) -> frozenset[Role]:
     """The roles `user` holds; a superuser holds them all, an anonymous visitor none."""
     if user is None or not user.is_authenticated or not user.is_active:

@@ -8,11 +8,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 
 from ketamine_association.articles.models import Reviewer
 from ketamine_association.editorial import services
-from ketamine_association.editorial.roles import GROUP_NAMES, Role
+from ketamine_association.editorial.roles import Role, role_group
 
 PASSWORD = "a long editorial passphrase 42"
 
@@ -54,7 +53,7 @@ def account(username: str, *roles: Role, **extra):
         username, f"{username}@editorial.example", PASSWORD, **extra
     )
     for role in roles:
-        user.groups.add(Group.objects.get(name=GROUP_NAMES[role]))
+        user.groups.add(role_group(role))
     return user
 
 

@@ -7,6 +7,7 @@ from tqdm import tqdm
 
 from ketamine_association.articles.images import ImageStore
 from ketamine_association.articles.services import (
+    IMPORT_BATCH,
     UsageError,
     article_import_paths,
     import_summary,
@@ -28,10 +29,24 @@ class Command(BaseCommand):
             help="import files even where the article was changed in the browser since its "
             "last import (the browser's version is kept as a revision)",
         )
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=None,
+            help=f"files stored per transaction (default {IMPORT_BATCH})",
+        )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="processes that read, render and check the files (default: one a CPU core)",
+        )
 
-    def handle(self, *args, paths, images, as_json, force, **options):
+    def handle(self, *args, paths, images, as_json, force, batch_size, workers, **options):
         if images is not None and not images.is_dir():
             raise CommandError(f"--images {images}: no such folder", returncode=2)
+        if (batch_size is not None and batch_size < 1) or (workers is not None and workers < 1):
+            raise CommandError("--batch-size and --workers must be at least 1", returncode=2)
         try:
             total = len(markdown_files(paths))
         except UsageError as exc:
@@ -48,7 +63,12 @@ class Command(BaseCommand):
                     bar.write(self._line(outcome), file=sys.stdout)
 
         report = article_import_paths(
-            paths=paths, images=ImageStore(source=images), on_outcome=progress, force=force
+            paths=paths,
+            images=ImageStore(source=images),
+            on_outcome=progress,
+            force=force,
+            batch_size=batch_size,
+            workers=workers,
         )
         bar.close()
         if as_json:
