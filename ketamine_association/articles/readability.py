@@ -15,6 +15,21 @@ import textstat
 WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 SENTENCE_END_RE = re.compile(r"[.!?]+(?=\s|$)")
 MIN_WORDS = 100  # shorter texts give grades that mean nothing
+# WORD_RE, several times faster, for a text whose only non-ASCII letter is ’: the other
+# non-ASCII characters then never sit inside a word, and become spaces.
+_ASCII_WORD_RE = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*")
+_NON_ASCII_RE = re.compile(r"[^\x00-\x7f’]")
+_LETTER_RE = re.compile(r"[^\W\d_]")
+
+
+def words_of(text: str) -> list[str]:
+    """WORD_RE.findall(text)."""
+    if text.isascii():
+        return _ASCII_WORD_RE.findall(text)
+    others = set(_NON_ASCII_RE.findall(text))
+    if any(_LETTER_RE.match(char) for char in others):
+        return WORD_RE.findall(text)
+    return _ASCII_WORD_RE.findall(_NON_ASCII_RE.sub(" ", text) if others else text)
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -23,7 +38,7 @@ def syllables(word: str) -> int:
 
 
 def flesch_kincaid_grade(text: str) -> float | None:
-    words = WORD_RE.findall(text)
+    words = words_of(text)
     if len(words) < MIN_WORDS:
         return None
     sentences = max(1, len(SENTENCE_END_RE.findall(text)))
