@@ -850,6 +850,16 @@ def page_import(
     return Outcome(doc.path, status, path, findings=tuple(findings))
 
 
+def _card_inputs(meta) -> dict:
+    """What an article's social card is drawn from (its hash names the card's file)."""
+    return {
+        "slug": meta.slug,
+        "title": meta.title,
+        "category": meta.category or "",
+        "picture_urls": [meta.og_image or "", meta.featured_image or ""],
+    }
+
+
 def _social_card(doc: SourceDocument, images: ImageStore) -> Card | None:
     """The article's or page's social card (articles/cards.py), drawn when its inputs
     changed; a card that cannot be drawn is logged and never fails the import."""
@@ -857,13 +867,7 @@ def _social_card(doc: SourceDocument, images: ImageStore) -> Card | None:
     try:
         if meta.KIND == "page":
             return page_card(path=meta.path, title=meta.title, images=images)
-        return article_card(
-            slug=meta.slug,
-            title=meta.title,
-            category=meta.category or "",
-            picture_urls=[meta.og_image or "", meta.featured_image or ""],
-            images=images,
-        )
+        return article_card(**_card_inputs(meta), images=images)
     except Exception:
         logger.exception("social card of %s not drawn", doc.path)
         return None
@@ -874,13 +878,7 @@ def _card_drawing(doc: SourceDocument, images: ImageStore) -> CardDrawing | None
     cannot be drawn (then the store step tries again, and logs)."""
     meta = doc.meta
     try:
-        return article_card_drawing(
-            slug=meta.slug,
-            title=meta.title,
-            category=meta.category or "",
-            picture_urls=[meta.og_image or "", meta.featured_image or ""],
-            images=images,
-        )
+        return article_card_drawing(**_card_inputs(meta), images=images)
     except Exception:
         logger.exception("social card of %s not drawn", doc.path)
         return None
