@@ -506,32 +506,24 @@ def _store_batch(
     """One transaction for the batch, a savepoint for each file; outcomes in file order."""
     shortcut = _stored_findings(prepared, known)
     before = dict(claimed)
+    store = functools.partial(
+        _store_batch_once,
+        prepared,
+        images=images,
+        site=site,
+        claimed=claimed,
+        force=force,
+        shortcut=shortcut,
+        tag_ids=tag_ids,
+    )
     try:
-        return _store_batch_once(
-            prepared,
-            images=images,
-            site=site,
-            claimed=claimed,
-            force=force,
-            shortcut=shortcut,
-            tag_ids=tag_ids,
-            bulk=True,
-        )
+        return store(bulk=True)
     except Exception:  # a write for the whole batch failed: again, file by file
         logger.exception("the batch's rows could not be written together; file by file")
         claimed.clear()
         claimed.update(before)
         tag_ids.clear()
-        return _store_batch_once(
-            prepared,
-            images=images,
-            site=site,
-            claimed=claimed,
-            force=force,
-            shortcut=shortcut,
-            tag_ids=tag_ids,
-            bulk=False,
-        )
+        return store(bulk=False)
 
 
 def _store_batch_once(

@@ -87,3 +87,66 @@ def test_a_hostile_photo_is_refused_with_its_message(content, message):
     with pytest.raises(PhotoRefused) as refused:
         photo_process(SimpleUploadedFile("photo.jpg", content, "image/jpeg"))
     assert message.lower() in str(refused.value).lower()
+
+
+# --- the editor's article images (editorial/forms.py: the same read_image as photos) --------
+
+
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("chart.png", SVG, "SVG"),
+        ("bomb.png", png_declaring(20_000, 20_000), "megapixels"),
+        ("../../../etc/cron.d/x.png", b"not an image at all", "not an image we can read"),
+    ],
+)
+def test_a_hostile_article_image_is_refused_and_nothing_is_stored(
+    settings, tmp_path, name, content, message
+):
+    from django.test import Client
+
+    from ketamine_association.editorial.roles import Role
+    from tests.editorial.factories import account, manuscript
+
+    settings.ARTICLE_IMAGES_ROOT = tmp_path / "images"
+    author = account("image-author", Role.AUTHOR)
+    made = manuscript(author)
+    client = Client()
+    client.force_login(author)
+    response = client.post(
+        f"/editor/{made.pk}/images",
+        {"image": SimpleUploadedFile(name, content, "image/png"), "alt": "A chart"},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == 400
+    assert message in " ".join(response.json()["errors"]["image"])
+    assert not any(tmp_path.rglob("*.*"))  # nothing written, in the root or beside it
+
+
+def test_a_stored_article_image_has_a_plain_name_inside_its_root_whatever_it_was_called(
+    settings, tmp_path
+):
+    import io
+
+    from django.test import Client
+    from PIL import Image
+
+    from ketamine_association.editorial.roles import Role
+    from tests.editorial.factories import account, manuscript
+
+    settings.ARTICLE_IMAGES_ROOT = tmp_path / "images"
+    author = account("image-author", Role.AUTHOR)
+    made = manuscript(author)
+    picture = io.BytesIO()
+    Image.new("RGB", (4, 4), "teal").save(picture, "PNG")
+    client = Client()
+    client.force_login(author)
+    response = client.post(
+        f"/editor/{made.pk}/images",
+        {"image": SimpleUploadedFile("../../x y<script>.png", picture.getvalue()), "alt": "A"},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == 200
+    stored = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert len(stored) == 1 and stored[0].parent == tmp_path / "images"
+    assert "<" not in stored[0].name and ".." not in stored[0].name
