@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import hashlib
@@ -22,6 +23,7 @@ from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.text import slugify
 
+from ketamine_association.core.bulk import insert_rows
 from ketamine_association.core.content import content_version_bump
 from ketamine_association.core.reports import ImportReport, Outcome
 from ketamine_association.core.sections import slot_tokens
@@ -244,10 +246,12 @@ class _BatchWriter:
             tag_ids.update(Tag.objects.values_list("slug", "id"))
         self.redirects = set(Redirect.objects.values_list("old_path", flat=True))
         self.scope = import_scope()
+        self.articles: list[Article] = []  # new articles, inserted together (flush)
         self.findings: list[ArticleFinding] = []
         self.links: list = []
         self.search: list[dict] = []
         self._file: tuple[list, list, list, Article | None, str | None] | None = None
+        self._new: Article | None = None
 
     def existing(self, slug: str, source: str, claimed: dict[str, str]) -> Article | None:
         found = self.by_slug.get(slug)
@@ -267,7 +271,20 @@ class _BatchWriter:
 
     def begin(self) -> None:
         self._file = ([], [], [], None, None)
+        self._new = None
         self.created_tags = False
+
+    def defers(self, doc: SourceDocument) -> bool:
+        """Whether a new article's row can wait for the batch's one insert: nothing of
+        the file needs its id before then (no redirect of its own to point at it, no hook
+        watching its slug)."""
+        return not doc.meta.redirect_from and not self.scope.hooks(doc.meta.slug, None)
+
+    def insert(self, article: Article) -> Article:
+        """A new article, inserted with the batch's others once the files are stored; the
+        rows that point at it (findings, tag links, search) are written after it."""
+        self._new = article
+        return article
 
     def stored(self, article: Article, *, previous_slug: str | None) -> None:
         findings, links, search, _, _ = self._file
@@ -278,15 +295,22 @@ class _BatchWriter:
         self.findings += findings
         self.links += links
         self.search += search
+        if self._new is not None:
+            self.articles.append(self._new)
         if article is not None:  # what later files of the batch must see of this one
             if previous_slug and previous_slug != article.slug:
                 self.by_slug.pop(previous_slug, None)
-            row = Article(
-                id=article.id,
-                slug=article.slug,
-                content_hash=article.content_hash,
-                source_path=article.source_path,
-                modified_at=timezone.now(),
+            # An article still to be inserted is its own row (it has its id once inserted).
+            row = (
+                article
+                if article.id is None
+                else Article(
+                    id=article.id,
+                    slug=article.slug,
+                    content_hash=article.content_hash,
+                    source_path=article.source_path,
+                    modified_at=timezone.now(),
+                )
             )
             self.by_slug[article.slug] = row
             same = [a for a in self.by_source.get(row.source_path, ()) if a.id != row.id]
@@ -295,21 +319,25 @@ class _BatchWriter:
 
     def drop(self) -> None:
         self._file = None
+        self._new = None
         if self.created_tags:  # the tags it created are rolled back with it
             self.tag_ids.clear()
 
-    def add_findings(self, rows: list[ArticleFinding]) -> None:
-        self._file[0].extend(rows)
+    def add_findings(self, article: Article, rows: list[tuple]) -> None:
+        self._file[0].extend((article, row) for row in rows)
 
-    def add_links(self, rows: list) -> None:
-        self._file[1].extend(rows)
+    def add_links(self, article: Article, tag_ids: Iterable[int]) -> None:
+        self._file[1].extend((article, tag_id) for tag_id in tag_ids)
 
     def add_search(self, entry: dict) -> None:
         self._file[2].append(entry)
 
     def flush(self) -> None:
-        ArticleFinding.objects.bulk_create(self.findings, batch_size=500)
-        Article.tag_set.through.objects.bulk_create(self.links, batch_size=500)
+        Article.objects.bulk_create(self.articles)  # their ids, then the rows pointing at them
+        findings = [(article.id, *row) for article, row in self.findings]
+        insert_rows(ArticleFinding, ("article", *FINDING_FIELDS), findings)
+        links = [(article.id, tag_id) for article, tag_id in self.links]
+        insert_rows(Article.tag_set.through, ("article", "tag"), links)
         search_index_articles(self.search)
 
 
@@ -766,7 +794,8 @@ def document_store(
             card = _card_commit(doc, prepared.card, images)
         else:
             card = _social_card(doc, images)
-        with transaction.atomic():
+        # In a batch the file's own savepoint already holds its writes together.
+        with transaction.atomic() if writer is None else contextlib.nullcontext():
             article = _store(
                 doc,
                 rendered,
@@ -1066,19 +1095,11 @@ def _store(
             )
             if writer is not None:
                 writer.redirects.add(f"/blog/{existing.slug}")
+    elif writer is not None and writer.defers(doc):
+        article = writer.insert(Article(**values))
     else:
         article = Article.objects.create(**values)
-    rows = [
-        ArticleFinding(
-            article=article,
-            code=f.code,
-            severity=f.severity,
-            line=f.line,
-            message=f.message,
-            suggestion=f.suggestion,
-        )
-        for f in findings
-    ]
+    rows = [_finding_row(f) for f in findings]
     search = {
         "article": article,
         "title": f"{meta.title} {rendered.headline or ''}",
@@ -1090,13 +1111,30 @@ def _store(
     _store_tags(article, meta.tags, is_new=existing is None, writer=writer)
     _store_redirects(article, meta.redirect_from, is_new=existing is None, writer=writer)
     if writer is not None:  # written with the batch's, once its files are stored
-        writer.add_findings(rows)
+        writer.add_findings(article, rows)
         writer.add_search(search)
         writer.stored(article, previous_slug=existing.slug if existing is not None else None)
     else:
-        ArticleFinding.objects.bulk_create(rows)
+        ArticleFinding.objects.bulk_create(
+            ArticleFinding(article=article, **dict(zip(FINDING_FIELDS, row, strict=True)))
+            for row in rows
+        )
         search_index_article(**search)
     return article
+
+
+# A finding as its row stores it (ArticleFinding's fields after the article).
+FINDING_FIELDS = ("code", "severity", "line", "message", "suggestion")
+
+
+def _finding_row(finding: Finding) -> tuple:
+    return (
+        str(finding.code),
+        str(finding.severity),
+        finding.line,
+        finding.message,
+        finding.suggestion,
+    )
 
 
 def _store_tags(
@@ -1122,11 +1160,12 @@ def _store_tags(
     through = Article.tag_set.through
     if not is_new:
         through.objects.filter(article_id=article.id).delete()
-    links = [through(article_id=article.id, tag_id=tag_id) for tag_id in found.values()]
     if writer is not None:
-        writer.add_links(links)
+        writer.add_links(article, found.values())
     else:
-        through.objects.bulk_create(links)
+        through.objects.bulk_create(
+            through(article_id=article.id, tag_id=tag_id) for tag_id in found.values()
+        )
 
 
 def _store_redirects(

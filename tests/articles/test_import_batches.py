@@ -123,6 +123,82 @@ def test_a_bad_file_in_the_middle_of_a_batch_fails_alone(
 
 
 @pytest.mark.django_db
+def test_new_articles_inserted_together_keep_each_files_rows(tmp_path, images, monkeypatch, caplog):
+    """New articles no hook watches wait for one insert at the end of their batch; a file that
+    fails after its row was put aside leaves nothing, and every kept file's findings, tag
+    links and search row point at its own article."""
+    folder = tmp_path / "in"
+    for index in range(6):
+        write(folder / f"{index}-good.md", good(f"good-{index}"))
+    write(folder / "3-breaks.md", good("breaks"))
+    real = services._store_redirects
+
+    def redirects(article, paths, **kwargs):
+        if article.slug == "breaks":
+            assert article.id is None  # its row is still waiting for the batch's insert
+            raise RuntimeError("the redirects broke")
+        return real(article, paths, **kwargs)
+
+    monkeypatch.setattr(services, "_store_redirects", redirects)
+    inserts = []
+    real_bulk = type(Article.objects).bulk_create
+
+    def bulk_create(manager, objs, *args, **kwargs):
+        if manager.model is Article:
+            inserts.append(sorted(a.slug for a in objs))
+        return real_bulk(manager, objs, *args, **kwargs)
+
+    monkeypatch.setattr(type(Article.objects), "bulk_create", bulk_create)
+
+    report = article_import_paths(paths=[folder], images=images, batch_size=4, workers=1)
+
+    result = statuses(report)
+    assert result.pop("3-breaks.md") == "failed"
+    assert set(result.values()) == {"imported"}
+    assert inserts == [["good-0", "good-1", "good-2"], ["good-3", "good-4", "good-5"]]
+    assert "file by file" not in caplog.text
+    assert set(Article.objects.values_list("slug", flat=True)) == {f"good-{i}" for i in range(6)}
+    assert not Tag.objects.filter(slug="tag-breaks").exists()
+    for article in Article.objects.all():
+        reported = next(o for o in report.outcomes if o.key == article.slug)
+        assert ArticleFinding.objects.filter(article=article).count() == len(reported.findings)
+        assert {(f.code, f.line) for f in article.findings.all()} == {
+            (str(f.code), f.line) for f in reported.findings
+        }
+        assert set(article.tag_set.values_list("slug", flat=True)) == {
+            "options",
+            f"tag-{article.slug}",
+        }
+        assert search_rows(article.id) == 1
+
+
+@pytest.mark.django_db
+def test_a_batch_whose_insert_fails_is_stored_file_by_file(tmp_path, images, monkeypatch, caplog):
+    folder = tmp_path / "in"
+    for index in range(5):
+        write(folder / f"{index}.md", good(f"file-{index}"))
+    real_bulk = type(Article.objects).bulk_create
+    failures = []
+
+    def bulk_create(manager, objs, *args, **kwargs):
+        if manager.model is Article and not failures:
+            failures.append(len(objs))
+            raise services.IntegrityError("a clash with another import")
+        return real_bulk(manager, objs, *args, **kwargs)
+
+    monkeypatch.setattr(type(Article.objects), "bulk_create", bulk_create)
+
+    report = article_import_paths(paths=[folder], images=images, batch_size=10, workers=1)
+
+    assert failures == [5]
+    assert "file by file" in caplog.text
+    assert set(statuses(report).values()) == {"imported"}
+    assert Article.objects.count() == SearchEntry.objects.count() == 5
+    assert ArticleFinding.objects.count() == sum(len(o.findings) for o in report.outcomes)
+    assert Article.tag_set.through.objects.count() == 10
+
+
+@pytest.mark.django_db
 def test_the_pool_stores_what_one_process_stores(tmp_path, served_images, monkeypatch):
     from ketamine_association.articles.images import ImageStore
 
