@@ -289,6 +289,19 @@ def _blocks(clean: str) -> list[tuple[str, str, str]]:
     return found
 
 
+def _unique_anchor(base: str, seen: dict[str, int]) -> str:
+    """GitHub's rule for repeated headings (github-slugger): the second "Section" is
+    section-1, and a later heading whose own slug is taken goes on counting from there
+    ("Section", "Section", "Section 1" -> section, section-1, section-1-1), so no two ids of a
+    page are the same. `seen`: slug -> how many times it was counted, for the page."""
+    anchor = base
+    while anchor in seen:
+        seen[base] += 1
+        anchor = f"{base}-{seen[base]}"
+    seen[anchor] = 0
+    return anchor
+
+
 def render_markdown(body: str, *, first_line: int = 1) -> RenderedArticle:
     """Markdown body -> RenderedArticle. `first_line` is the body's line in its file."""
     raw = commonmark_to_html(body)
@@ -308,10 +321,7 @@ def render_markdown(body: str, *, first_line: int = 1) -> RenderedArticle:
     def heading(match: re.Match) -> str:
         nonlocal headline, h1_count
         level, text = int(match.group(1)), _text(match.group(3))
-        base = github_slug(text) or "section"
-        count = seen.get(base)
-        seen[base] = 0 if count is None else count + 1
-        anchor = base if count is None else f"{base}-{count + 1}"
+        anchor = _unique_anchor(github_slug(text) or "section", seen)
         line = int(match.group(2)) + offset if match.group(2) else lines.at(match.start())
         headings.append(Heading(level, text, anchor, line))
         starts.append((match.start(), match.end(), level, text))

@@ -110,3 +110,15 @@ def test_commonmark_matches_cmarkgfm_and_frees_its_memory():
         commonmark_to_html(text)
     grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
     assert grown_mb < 50  # cmarkgfm's own wrapper grows by hundreds of MB here
+
+
+def test_heading_ids_are_unique_on_a_page_as_github_makes_them():
+    body = (
+        "## Section\n\ntext\n\n## Section\n\ntext\n\n## Section 1\n\ntext\n\n## Section\n\ntext\n"
+    )
+    ids = [h.id for h in render_markdown(body).headings]
+    # github-slugger: the third heading's own slug was taken by the second's, so it counts on.
+    assert ids == ["section", "section-1", "section-1-1", "section-2"]
+    assert len(set(ids)) == len(ids)
+    html = render_markdown(body).html
+    assert all(html.count(f'id="{anchor}"') == 1 for anchor in ids)
