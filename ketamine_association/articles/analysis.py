@@ -32,6 +32,8 @@ STATISTIC_RE = re.compile(
 )
 # "(Zarate et al., 2006)", "(Kroenke & Spitzer, 2002; FDA, 2019)", and footnotes "[^1]"
 CITATION_RE = re.compile(r"\([^()]*\b[A-Z][^()]*\b(?:19|20)\d{2}[a-z]?\b[^()]*\)|\[\^[^\]]+\]")
+# Every STATISTIC_RE match begins with a digit: the search for one starts at the first digit.
+_DIGIT_RE = re.compile(r"\d")
 GRADE_LIMITS = {"patients": 8.0, "practitioners": 14.0}
 
 
@@ -327,7 +329,8 @@ def check_statistics(ctx: CheckContext) -> Iterator[Finding]:
     for block in ctx.rendered.blocks:
         if block.has_link:  # a link is a source: no need to look for a figure
             continue
-        match = STATISTIC_RE.search(block.text)
+        digit = _DIGIT_RE.search(block.text)
+        match = digit and STATISTIC_RE.search(block.text, digit.start())
         if match and not CITATION_RE.search(block.text):
             yield ctx.finding(
                 FindingCode.STATISTIC_UNCITED,

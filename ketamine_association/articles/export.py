@@ -39,11 +39,13 @@ from django.urls import Resolver404, resolve
 from django.utils import timezone
 
 from ketamine_association.core.files import contained_file
+from ketamine_association.core.sections import site_nav
 from ketamine_association.core.sitemaps import sitemap_index_paths, sitemap_sections
 
 from . import selectors, views
 from .choices import Audience
 from .models import Article, Redirect, Reviewer
+from .review import reviewer_key
 from .views import PAGE_SIZE, page_url
 
 MANIFEST = ".export-manifest.json"
@@ -152,18 +154,23 @@ class _Site:
     place: dict[str, int]  # an article's index in its category's list
     lists: dict[str, tuple[Paginator, dict]]  # list address: (its pages, views' list kwargs)
     categories: list
+    category_links: list  # views.make_category_links(categories)
     reviewers: dict[str, Reviewer]
+    nav: dict  # core.sections.site_nav(): the header and footer links of every page
+    tag_urls: dict[str, str] = field(default_factory=dict)  # a tag's address, by slug
+    kinds: dict[str, tuple[str, object]] = field(default_factory=dict)  # _kind(), by path
 
 
 _SITE: _Site | None = None
 _LIST_VIEWS = {views.article_index, views.category_detail, views.tag_detail, views.audience_detail}
 
 
-def _address_once(item) -> None:
-    """Make `item.get_absolute_url()` answer the address it made once: reverse() was a fifth
-    of the time of a list page, where each card's link is made again on every list holding it.
-    The same string, the same bytes (test_export_site_bytes.py)."""
-    url = item.get_absolute_url()
+def _address_once(item, url: str | None = None) -> None:
+    """Make `item.get_absolute_url()` answer the address it made once (or `url`, the one it
+    makes): reverse() was a fifth of the time of a list page, where each card's link is made
+    again on every list holding it. The same string, the same bytes
+    (test_export_site_bytes.py)."""
+    url = item.get_absolute_url() if url is None else url
     item.get_absolute_url = lambda: url
 
 
@@ -171,6 +178,7 @@ def _read_site(now) -> _Site:
     cards = list(selectors.article_list_published(now=now))
     for card in cards:
         _address_once(card)
+        card.keep_card = True  # its card HTML is made once (views.card_html): on many pages
     by_category: dict[str, list[Article]] = {}
     by_audience: dict[str, list[Article]] = {}
     for card in cards:
@@ -214,7 +222,9 @@ def _read_site(now) -> _Site:
         place={a.slug: i for items in by_category.values() for i, a in enumerate(items)},
         lists=lists,
         categories=categories,
+        category_links=views.make_category_links(categories),
         reviewers=reviewers,
+        nav=site_nav(),
     )
 
 
@@ -248,19 +258,78 @@ def _surroundings(site: _Site, article: Article) -> views.ArticleSurroundings:
         next=newer,
         related=related,
         reviewer=site.reviewers.get(article.reviewer_key) if article.reviewer_key else None,
-        tags=views._ordered_tags(article),
+        tags=_tags_addressed(site, views._ordered_tags(article)),
+        author_profile=_author_profile(site, article),
     )
 
 
-def _export_chunk(job: tuple[Path, list[str]]) -> tuple[list[str], list[str], ExportReport]:
-    """Render or fetch and write some pages: (the paths asked, the file names written, what
-    happened)."""
-    directory, paths = job
+def _author_profile(site: _Site, article: Article) -> Reviewer | None:
+    """What selectors.reviewer_named(reviewed_by=article.author) answers (name_key is unique)."""
+    key = reviewer_key(article.author)
+    return site.reviewers.get(key) if key else None
+
+
+def _tags_addressed(site: _Site, tags: list) -> list:
+    """`tags` answering get_absolute_url() with the address made once for their slug."""
+    for tag in tags:
+        url = site.tag_urls.get(tag.slug)
+        if url is None:
+            url = site.tag_urls[tag.slug] = tag.get_absolute_url()
+        _address_once(tag, url)
+    return tags
+
+
+# A file the export copies: (its name under the folder, the file, or the images folder and
+# the image's path in it when it is to be copied only if contained_file() finds it there).
+_Copy = tuple[str, Path, str | None]
+
+
+def _files_to_copy() -> list[_Copy]:
+    """The article images, then the static files (one name once: the later one's)."""
+    copies: dict[str, _Copy] = {}
+    images_root = Path(settings.ARTICLE_IMAGES_ROOT)
+    if images_root.is_dir():
+        prefix = settings.ARTICLE_IMAGES_URL.strip("/")
+        for found in sorted(images_root.rglob("*")):
+            relative = found.relative_to(images_root).as_posix()
+            name = f"{prefix}/{relative}"
+            copies[name] = (name, images_root, relative)
+    for url, source in sorted(_static_files().items()):
+        name = url.lstrip("/")
+        copies.pop(name, None)  # a static file of an image's name is the one that stays
+        copies[name] = (name, source, None)
+    return list(copies.values())
+
+
+def _copy_files(directory: Path, copies: list[_Copy], report: ExportReport) -> list[str]:
+    """Copy what changed of `copies` under `directory`: the names of the files there."""
+    produced = []
+    for name, source, relative in copies:
+        if relative is not None:
+            found = contained_file(source, relative)  # regular files only, no links
+            if found is None:
+                continue
+            source = found
+        _copy(source, directory / name, report)
+        produced.append(name)
+    return produced
+
+
+def _export_chunk(
+    job: tuple[Path, list[str]] | tuple[Path, list[str], list[_Copy]],
+) -> tuple[list[str], list[str], ExportReport]:
+    """Render or fetch and write some pages, or copy some files: (the paths asked, the file
+    names written, what happened)."""
+    directory, paths, *rest = job
+    if rest:
+        report = ExportReport()
+        return paths, _copy_files(directory, rest[0], report), report
     site = _SITE
     client, secure = _client()
     factory = RequestFactory(HTTP_HOST=urlsplit(settings.SITE_URL).netloc)
     report, produced = ExportReport(), []
-    kinds = {path: _kind(site, path) for path in paths}
+    known_kinds = site.kinds if site is not None else {}
+    kinds = {path: known_kinds.get(path) or _kind(site, path) for path in paths}
     slugs = [value for kind, value in kinds.values() if kind == "article"]
     articles = (
         Article.objects.filter(published_at__lte=site.now, slug__in=slugs)
@@ -273,15 +342,20 @@ def _export_chunk(job: tuple[Path, list[str]]) -> tuple[list[str], list[str], Ex
         kind, value = kinds[path]
         body: bytes | None = None
         if kind == "article" and value in articles:
-            request = _request(factory, path, secure)
+            request = _request(factory, path, secure, nav=site.nav)
             article = articles[value]
             known = _surroundings(site, article)
             body = views.article_page(request, article, now=site.now, known=known).encode()
         elif kind == "list":
             paginator, spec = site.lists[value[0]]
-            request = _request(factory, path, secure)
+            request = _request(factory, path, secure, nav=site.nav)
             page = views.list_page(
-                request, paginator, page=value[1], categories=site.categories, **spec
+                request,
+                paginator,
+                page=value[1],
+                categories=site.categories,
+                category_links=site.category_links,
+                **spec,
             )
             body = page.encode()
         else:
@@ -296,10 +370,12 @@ def _export_chunk(job: tuple[Path, list[str]]) -> tuple[list[str], list[str], Ex
     return paths, produced, report
 
 
-def _request(factory: RequestFactory, path: str, secure: bool):
-    """A GET of `path` as the middleware would hand it to a view for an anonymous visitor."""
+def _request(factory: RequestFactory, path: str, secure: bool, *, nav: dict):
+    """A GET of `path` as the middleware would hand it to a view for an anonymous visitor,
+    with the site's navigation read once (core.context_processors.site uses it)."""
     request = factory.get(path, secure=secure)
     request.user = AnonymousUser()
+    request.site_nav = nav
     return request
 
 
@@ -324,11 +400,13 @@ def _kind(site: _Site | None, path: str) -> tuple[str, object]:
 
 
 def _pages_in_parallel(
-    directory: Path, paths: list[str], workers: int
+    directory: Path, paths: list[str], workers: int, copies: list[_Copy]
 ) -> Iterator[tuple[list[str], list[str], ExportReport]]:
-    """Chunks of pages rendered by `workers` forked processes, each with its own connection."""
+    """Chunks of pages rendered by `workers` forked processes, each with its own connection,
+    then chunks of the files to copy."""
     size = max(1, min(200, len(paths) // (workers * 8) or 1))
-    chunks = [(directory, paths[i : i + size]) for i in range(0, len(paths), size)]
+    chunks: list[tuple] = [(directory, paths[i : i + size]) for i in range(0, len(paths), size)]
+    chunks += [(directory, [], copies[i : i + 500]) for i in range(0, len(copies), 500)]
     connections.close_all()  # a forked child must open its own, never share the parent's
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         yield from pool.imap_unordered(_export_chunk, chunks)
@@ -338,23 +416,32 @@ def site_export(
     *,
     directory: Path,
     on_progress: Callable[[str], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
     workers: int = 1,
 ) -> ExportReport:
     """Write every public page, feed, sitemap, image and static file under `directory`.
 
     Pages are rendered by `workers` processes (see default_workers()); the files are the same
     whatever the number. A second run rewrites only files whose bytes changed, and removes
-    files of pages that no longer exist (those it wrote itself, listed in its manifest)."""
+    files of pages that no longer exist (those it wrote itself, listed in its manifest).
+    `on_total` is told how many pages there are (on_progress is told of each) before the
+    first one is written."""
     # The pages are asked for on SITE_URL's host: the site's own name, whatever ALLOWED_HOSTS
     # says for the requests a server receives.
     with override_settings(
         ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, urlsplit(settings.SITE_URL).hostname]
     ):
-        return _site_export(directory=directory, on_progress=on_progress, workers=workers)
+        return _site_export(
+            directory=directory, on_progress=on_progress, on_total=on_total, workers=workers
+        )
 
 
 def _site_export(
-    *, directory: Path, on_progress: Callable[[str], None] | None, workers: int
+    *,
+    directory: Path,
+    on_progress: Callable[[str], None] | None,
+    on_total: Callable[[int], None] | None,
+    workers: int,
 ) -> ExportReport:
     global _SITE
     directory.mkdir(parents=True, exist_ok=True)
@@ -363,14 +450,23 @@ def _site_export(
     produced: set[str] = set()
     now = timezone.now()
     paths = site_paths(now)
+    if on_total:
+        on_total(len(paths))
     _SITE = _read_site(now)
+    _SITE.kinds = {path: _kind(_SITE, path) for path in paths}
+    # The pages fetched through the app first, the sitemap's seconds among them: chunks are
+    # handed out in order, and one left for the end would keep the other workers waiting.
+    paths.sort(key=lambda path: _SITE.kinds[path][0] != "fetch")
+    copies = _files_to_copy()
     try:
         if workers > 1 and len(paths) > workers:
-            chunks = _pages_in_parallel(directory, paths, workers)
+            # The images and static files are copied by the workers too, after the pages.
+            chunks = _pages_in_parallel(directory, paths, workers, copies)
         else:
             chunks = (
                 _export_chunk((directory, paths[i : i + 100])) for i in range(0, len(paths), 100)
             )
+            produced.update(_copy_files(directory, copies, report))
         for done, names, part in chunks:
             produced.update(names)
             report.written += part.written
@@ -395,22 +491,6 @@ def _site_export(
     lines = [f"{r.old_path} {r.article.get_absolute_url()} 301" for r in redirects]
     _write(directory / "_redirects", ("\n".join(lines) + "\n").encode(), report)
     produced.add("_redirects")
-
-    images_root = Path(settings.ARTICLE_IMAGES_ROOT)
-    if images_root.is_dir():
-        prefix = settings.ARTICLE_IMAGES_URL.strip("/")
-        for found in sorted(images_root.rglob("*")):
-            relative = found.relative_to(images_root).as_posix()
-            source = contained_file(images_root, relative)  # regular files only, no links
-            if source is None:
-                continue
-            name = f"{prefix}/{relative}"
-            _copy(source, directory / name, report)
-            produced.add(name)
-    for url, source in sorted(_static_files().items()):
-        name = url.lstrip("/")
-        _copy(source, directory / name, report)
-        produced.add(name)
 
     manifest_path = directory / MANIFEST
     previous = set(json.loads(manifest_path.read_text())) if manifest_path.is_file() else set()

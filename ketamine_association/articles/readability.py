@@ -32,15 +32,26 @@ def words_of(text: str) -> list[str]:
     return _ASCII_WORD_RE.findall(_NON_ASCII_RE.sub(" ", text) if others else text)
 
 
+def lowered_words_of(text: str) -> list[str]:
+    """[word.lower() for word in words_of(text)]: on the fast paths, whose text is ASCII and ’
+    alone, lowering the text once lowers each word the same (the letters A-Z only)."""
+    if text.isascii():
+        return _ASCII_WORD_RE.findall(text.lower())
+    others = set(_NON_ASCII_RE.findall(text))
+    if any(_LETTER_RE.match(char) for char in others):
+        return [word.lower() for word in WORD_RE.findall(text)]
+    return _ASCII_WORD_RE.findall((_NON_ASCII_RE.sub(" ", text) if others else text).lower())
+
+
 @functools.lru_cache(maxsize=200_000)
 def syllables(word: str) -> int:
     return max(1, textstat.syllable_count(word))
 
 
 def flesch_kincaid_grade(text: str) -> float | None:
-    words = words_of(text)
+    words = lowered_words_of(text)
     if len(words) < MIN_WORDS:
         return None
     sentences = max(1, len(SENTENCE_END_RE.findall(text)))
-    total = sum(syllables(word.lower()) for word in words)
+    total = sum(map(syllables, words))
     return round(0.39 * len(words) / sentences + 11.8 * total / len(words) - 15.59, 1)

@@ -9,9 +9,10 @@ from urllib.parse import urlencode
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 from django.utils.http import http_date
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_safe
 
 from ketamine_association.core.files import SVG_CSP, file_response
@@ -31,6 +32,26 @@ from .seo import article_head, article_jsonld, page_jsonld, reviewer_jsonld
 
 PLACEHOLDER_IMAGE = "/static/img/article-placeholder.svg"
 PAGE_SIZE = 12
+CARD_TEMPLATE = "articles/_card.html"
+
+
+def card_html(article) -> str:
+    """One article's card (articles/_card.html), which reads nothing but the article: what
+    `{% include %}` of it in a loop writes for that article. A card the static export marks
+    (`keep_card`, its cards are on many pages) is rendered once and kept on the instance."""
+    kept = article.__dict__.get("_card_html")
+    if kept is not None:
+        return kept
+    html = get_template(CARD_TEMPLATE).render({"article": article})
+    if article.__dict__.get("keep_card"):
+        article._card_html = html
+    return html
+
+
+def cards_html(articles) -> SafeString:
+    """The cards of `articles`, one after the other, as the templates' card lists show them."""
+    # Each card is the template's output, escaped there.
+    return mark_safe("".join(card_html(article) for article in articles))  # noqa: S308
 
 
 def _ordered_tags(article) -> list:
@@ -68,6 +89,9 @@ class ArticleSurroundings:
     related: list
     reviewer: object
     tags: list
+    # The byline's own profile (selectors.reviewer_named(reviewed_by=article.author)) when
+    # the caller found one; None: article_jsonld looks for it.
+    author_profile: object = None
 
 
 def article_page(
@@ -85,23 +109,36 @@ def article_page(
         )
     image_url = article.featured_image if article.featured_image_exists else PLACEHOLDER_IMAGE
     head = article_head(article=article, image_url=image_url)
+    # A profile the caller found saves article_jsonld its query; without one it looks.
+    found = {"author_profile": known.author_profile} if known.author_profile is not None else {}
+    jsonld = article_jsonld(article=article, head=head, reviewer=known.reviewer, **found)
     context = {
         "article": article,
         "head": head,
-        "jsonld": article_jsonld(article=article, head=head, reviewer=known.reviewer),
+        "jsonld": jsonld,
         "reviewer": known.reviewer,
         # From today's date at each request; the daily review job bumps the page cache's
         # content version the first day a review has lapsed (review.review_reminders).
         "review_lapsed": review_lapsed(article.review_due, today=timezone.localdate(now)),
         "image_url": image_url,
         "related": known.related,
+        "related_cards": cards_html(known.related),
         "previous": known.previous,
         "next": known.next,
-        "category": Category(article.category),
+        "category": _category_addressed(article.category),
         "tags": known.tags,
         "is_preview": article.published_at > now,
     }
     return render_to_string("articles/detail.html", context, request=request)
+
+
+def _category_addressed(code: str) -> Category:
+    """The article's category, its address made once: the page shows it three times."""
+    category = Category(code)
+    url = category.get_absolute_url()
+    # The dataclass is frozen; the attribute is the instance's own, like a cached property.
+    category.__dict__["get_absolute_url"] = lambda: url
+    return category
 
 
 def _public_page(body: str, *, modified) -> HttpResponse:
@@ -186,20 +223,26 @@ def list_page(
     heading: str,
     intro: str,
     categories: list | None = None,
+    category_links: list | None = None,
     **extra,
 ) -> str:
     """A list page's HTML. `paginator` pages a queryset or, in the static export, the whole
-    list read once; `categories` is selectors.category_list() when the caller has it."""
+    list read once; `categories` is selectors.category_list() when the caller has it, and
+    `category_links` what make_category_links() makes of it (the export makes it once)."""
     page_obj = paginator.page(page)
-    if categories is None:
-        categories = selectors.category_list(now=timezone.now())
+    if category_links is None:
+        if categories is None:
+            categories = selectors.category_list(now=timezone.now())
+        category_links = make_category_links(categories)
     context = {
         "page_obj": page_obj,
         "articles": page_obj.object_list,
+        "cards": cards_html(page_obj.object_list),
         "page_links": page_links(paginator, page, lambda n: page_url(base, n)),
         "previous_url": page_url(base, page - 1) if page_obj.has_previous() else "",
         "next_url": page_url(base, page + 1) if page_obj.has_next() else "",
         "categories": categories,
+        "category_links": category_links,
         "audiences": Audience.choices,
         "heading": heading,
         "intro": intro,
@@ -208,6 +251,15 @@ def list_page(
         **extra,
     }
     return render_to_string("articles/list.html", context, request=request)
+
+
+def make_category_links(categories: list) -> list[tuple[str, str, str, int]]:
+    """(code, address, name, count) of each of selectors.category_list()'s categories, as a
+    list page's filters show them."""
+    return [
+        (category.code, category.get_absolute_url(), category.name, count)
+        for category, count in categories
+    ]
 
 
 # What each kind of list says about itself: its address, heading and introduction.

@@ -15,7 +15,11 @@ from pathlib import Path
 import pytest
 
 from ketamine_association.articles import readability, rendering
-from ketamine_association.articles.analysis import CheckContext, check_statistics
+from ketamine_association.articles.analysis import (
+    STATISTIC_RE,
+    CheckContext,
+    check_statistics,
+)
 from ketamine_association.articles.choices import FindingCode
 from ketamine_association.articles.rendering import (
     Block,
@@ -279,6 +283,12 @@ def test_readability_words_are_word_re_matches(text):
     assert readability.words_of(text) == readability.WORD_RE.findall(text)
 
 
+@pytest.mark.parametrize("text", [*WORD_SAMPLES, "MiXeD CASE DON’T Stop — IT’S Here"])
+def test_readability_lowered_words_are_the_word_re_matches_lowered(text):
+    expected = [word.lower() for word in readability.WORD_RE.findall(text)]
+    assert readability.lowered_words_of(text) == expected
+
+
 def test_corpus_words_and_grade(corpus_dir):
     for path, body, first_line in corpus_bodies(corpus_dir):
         rendered = render_markdown(body, first_line=first_line)
@@ -370,3 +380,22 @@ def test_statistics_check_skips_linked_and_cited_blocks_only():
         "'3 out of 4' has no source in its paragraph",
     ]
     assert [f.line for f in found] == [5, 11]
+
+
+def test_statistics_check_finds_what_the_plain_search_finds():
+    """The check starts its search at a block's first digit: the same first figure."""
+    blocks = [
+        "In 2019, 45% of people.",  # a digit before the figure
+        "Version 2.0 came, then 3 out of 4 said yes.",
+        "x5 of 6 and a5% rise.",  # digits inside words
+        "Twelve percent, ٣٤ percent, 7 percent.",  # a non-ASCII digit
+        "No figure at all.",
+    ]
+    ctx = _context("\n\n".join(blocks) + "\n")
+    expected = [
+        f"'{match.group(0)}' has no source in its paragraph"
+        for block in blocks
+        if (match := STATISTIC_RE.search(block))
+    ]
+    assert len(expected) == 4
+    assert [f.message for f in check_statistics(ctx)] == expected

@@ -272,3 +272,70 @@ def test_the_static_export_contains_the_cards(tmp_path, images):
     html = (out / "blog" / "exported.html").read_text()
     card = Article.objects.get(slug="exported").seo["card"]["url"]
     assert f'property="og:image" content="https://ketamineassociation.test{card}"' in html
+
+
+# --------------------------------------------------------------------------- drawing cost
+
+
+def quadrants(size, *, orientation=1) -> bytes:
+    """A JPEG in four flat colours (red, green / blue, yellow), with an EXIF orientation."""
+    width, height = size
+    image = Image.new("RGB", size, (220, 30, 30))
+    image.paste((30, 160, 60), (width // 2, 0, width, height // 2))
+    image.paste((30, 60, 200), (0, height // 2, width // 2, height))
+    image.paste((240, 200, 20), (width // 2, height // 2, width, height))
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=95, exif=exif.tobytes())
+    return out.getvalue()
+
+
+def near(pixel, colour, tolerance=8) -> bool:
+    return all(abs(a - b) <= tolerance for a, b in zip(pixel, colour, strict=True))
+
+
+@pytest.mark.parametrize(
+    ("size", "orientation", "decoded"),
+    [
+        ((4800, 2560), 1, (1200, 640)),  # a quarter still covers 1200×630
+        ((4800, 2560), 6, (2400, 1280)),  # turned upright it is 2560 wide: a half covers 1200
+        ((2520, 1320), 1, (1260, 660)),
+        ((2000, 900), 1, (2000, 900)),  # less than twice the card: decoded whole
+    ],
+)
+def test_a_large_photo_is_decoded_at_the_smallest_scale_that_covers_the_card(
+    size, orientation, decoded
+):
+    from PIL import ImageOps
+
+    from ketamine_association.articles import cards
+
+    with Image.open(io.BytesIO(quadrants(size, orientation=orientation))) as opened:
+        cards._draft(opened)
+        opened.load()
+        assert opened.size == decoded
+        ImageOps.exif_transpose(opened, in_place=True)
+        assert min(opened.width / 1200, opened.height / 630) >= 1
+
+
+def test_a_large_photos_card_is_the_full_decodings_card_to_the_eye():
+    from PIL import ImageChops, ImageOps, ImageStat
+
+    from ketamine_association.articles import cards
+
+    data = quadrants((4800, 2560), orientation=6)  # upright: 2560×4800, red top right
+    source, drawn = cards._draw(title="t", label="", picture=(".jpg", data), jpeg=True)
+    assert source == "raster"
+    card = Image.open(io.BytesIO(drawn)).convert("RGB")
+    with Image.open(io.BytesIO(data)) as whole:
+        whole.load()
+        reference = ImageOps.fit(
+            ImageOps.exif_transpose(whole), (1200, 630), Image.Resampling.LANCZOS
+        )
+    assert card.size == (1200, 630)
+    # Turned upright: the blue quadrant (bottom left as stored) is now top left.
+    assert near(card.getpixel((100, 100)), (30, 60, 200))
+    assert near(card.getpixel((1100, 100)), (220, 30, 30))
+    difference = ImageStat.Stat(ImageChops.difference(card, reference))
+    assert max(difference.mean) < 1.5

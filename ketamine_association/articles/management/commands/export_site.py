@@ -4,7 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from ketamine_association.articles.export import default_workers, site_export, site_paths
+from ketamine_association.articles.export import default_workers, site_export
 
 
 class Command(BaseCommand):
@@ -24,13 +24,16 @@ class Command(BaseCommand):
     def handle(self, *args, directory: Path, workers: int | None, **options):
         if directory.exists() and not directory.is_dir():
             raise CommandError(f"{directory} exists and is not a folder", returncode=2)
-        total = len(site_paths())
-        with tqdm(
-            total=total, unit="page", file=sys.stderr, disable=not sys.stderr.isatty()
-        ) as bar:
+        with tqdm(unit="page", file=sys.stderr, disable=not sys.stderr.isatty()) as bar:
+
+            def total(pages: int) -> None:  # the export counts the pages once, for both
+                bar.total = pages
+                bar.refresh()
+
             report = site_export(
                 directory=directory,
                 on_progress=lambda _p: bar.update(1),
+                on_total=total,
                 workers=max(1, workers) if workers else default_workers(),
             )
         for path, status in report.failed:
