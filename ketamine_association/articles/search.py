@@ -34,6 +34,9 @@ MAX_TERMS = 12
 MARK_OPEN, MARK_CLOSE = "\x02", "\x03"
 _TERM_RE = re.compile(r"\w+", re.UNICODE)
 FTS_TABLE = "articles_fts"
+# The head columns alone (rowid = the article's id), kept in step with FTS_TABLE: SQLite
+# ranks by it, so bm25 reads and normalises by the few words of a head, not the body.
+HEAD_TABLE = "articles_fts_head"
 WEIGHTS = (10.0, 6.0, 3.0, 3.0, 1.0)  # title, headings, excerpt, tags, body
 
 
@@ -120,11 +123,17 @@ def search_index_article(
         )
         return
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [article.id])  # noqa: S608
+        for table in (FTS_TABLE, HEAD_TABLE):
+            cursor.execute(f"DELETE FROM {table} WHERE rowid = %s", [article.id])  # noqa: S608
         cursor.execute(
             f"INSERT INTO {FTS_TABLE} (rowid, title, headings, excerpt, tags, body) "  # noqa: S608
             "VALUES (%s, %s, %s, %s, %s, %s)",
             [article.id, title, headings, excerpt, tags, body],
+        )
+        cursor.execute(
+            f"INSERT INTO {HEAD_TABLE} (rowid, title, headings, excerpt, tags) "  # noqa: S608
+            "VALUES (%s, %s, %s, %s, %s)",
+            [article.id, title, headings, excerpt, tags],
         )
 
 
@@ -150,15 +159,24 @@ def search_index_articles(entries: list[dict]) -> None:
             search_index_article(**entry)
         return
     with connection.cursor() as cursor:
-        cursor.executemany(
-            f"DELETE FROM {FTS_TABLE} WHERE rowid = %s",  # noqa: S608
-            [[article_id] for article_id in ids],
-        )
+        for table in (FTS_TABLE, HEAD_TABLE):
+            cursor.executemany(
+                f"DELETE FROM {table} WHERE rowid = %s",  # noqa: S608
+                [[article_id] for article_id in ids],
+            )
         cursor.executemany(
             f"INSERT INTO {FTS_TABLE} (rowid, title, headings, excerpt, tags, body) "  # noqa: S608
             "VALUES (%s, %s, %s, %s, %s, %s)",
             [
                 [e["article"].id, e["title"], e["headings"], e["excerpt"], e["tags"], e["body"]]
+                for e in entries
+            ],
+        )
+        cursor.executemany(
+            f"INSERT INTO {HEAD_TABLE} (rowid, title, headings, excerpt, tags) "  # noqa: S608
+            "VALUES (%s, %s, %s, %s, %s)",
+            [
+                [e["article"].id, e["title"], e["headings"], e["excerpt"], e["tags"]]
                 for e in entries
             ],
         )
@@ -272,23 +290,26 @@ def _sqlite_search(terms, mode, now, category, audience, offset, limit) -> Searc
     # tier one nor score it, as PostgreSQL's english configuration drops them from its rank
     # query: "and" is in nearly every head and body, and reading where it stands in every
     # matching article was most of a question's time (and its bm25 weight is nil anyway).
-    ranked = [f'"{term}"' for term in _meaningful(terms)]
-    head = f"{{title headings excerpt tags}} : ({' OR '.join(ranked)})"
+    # Found and scored in HEAD_TABLE, which holds the head columns alone: bm25 then reads a
+    # few words per article, not each one's whole entry, and only the head's length, not the
+    # body's, tempers a match's score (PostgreSQL's ts_rank likewise reads only rank_vector).
+    head = " OR ".join(f'"{term}"' for term in _meaningful(terms))
     condition, filter_params = _filters(now, category, audience)
-    fts, entry = FTS_TABLE, SearchEntry._meta.db_table
+    fts, heads, entry = FTS_TABLE, HEAD_TABLE, SearchEntry._meta.db_table
     matching = f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s"  # noqa: S608 - fixed SQL
-    tier_one = f"FROM {fts} JOIN {entry} e ON e.article_id = {fts}.rowid WHERE {fts} MATCH %s"
+    in_head = f"SELECT rowid FROM {heads} WHERE {heads} MATCH %s"  # noqa: S608 - fixed SQL
+    tier_one = f"FROM {heads} JOIN {entry} e ON e.article_id = {heads}.rowid WHERE {heads} MATCH %s"
     tier_one_params = [head]
     if mode == "all" and len(terms) > 1:
         # `+ 0`: the match is a filter, not a list of rowids for FTS5 to look up one by one.
-        tier_one += f" AND ({fts}.rowid + 0) IN ({matching})"
+        tier_one += f" AND ({heads}.rowid + 0) IN ({matching})"
         tier_one_params.append(match)
     # Otherwise every article the head query finds matches the query (any of the words, or
     # the one word), and building the list of all matches to check it against was a third
     # of the time of a common word.
     tier_one += f" AND {condition}"
     tier_one_params += filter_params
-    weights = ", ".join(str(w) for w in WEIGHTS)
+    weights = ", ".join(str(w) for w in WEIGHTS[:4])  # the body is not in HEAD_TABLE
     with connection.cursor() as cursor:
         # Counted by walking the matches and looking each one's entry up by its key: cheaper
         # than `article_id IN (matches)`, which first copies every match into a list. The
@@ -303,7 +324,7 @@ def _sqlite_search(terms, mode, now, category, audience, offset, limit) -> Searc
             return SearchPage([], total, terms)
         cursor.execute(
             f"SELECT e.article_id {tier_one} "  # noqa: S608 - fixed SQL, bound params
-            f"ORDER BY bm25({fts}, {weights}), e.published_at DESC, e.article_id DESC "
+            f"ORDER BY bm25({heads}, {weights}), e.published_at DESC, e.article_id DESC "
             "LIMIT %s OFFSET %s",
             [*tier_one_params, limit, offset],
         )
@@ -314,7 +335,7 @@ def _sqlite_search(terms, mode, now, category, audience, offset, limit) -> Searc
             in_tier_one = cursor.fetchone()[0]
             cursor.execute(
                 f"SELECT e.article_id FROM {entry} e "  # noqa: S608 - fixed SQL, bound params
-                f"WHERE e.article_id IN ({matching}) AND e.article_id NOT IN ({matching}) "
+                f"WHERE e.article_id IN ({matching}) AND e.article_id NOT IN ({in_head}) "
                 f"AND {condition} ORDER BY e.published_at DESC, e.article_id DESC "
                 "LIMIT %s OFFSET %s",
                 [match, head, *filter_params, limit - len(ids), max(0, offset - in_tier_one)],
