@@ -44,7 +44,7 @@ from .images import ImageStore
 from .models import Article, ArticleFinding, Page, Redirect, Reviewer, Tag
 from .rendering import RenderedArticle, render_markdown
 from .review import reviewer_key
-from .search import search_index_article, search_index_articles
+from .search import search_index_article, search_index_articles, search_index_settle
 from .source import (
     MAX_SOURCE_BYTES,
     SourceDocument,
@@ -518,6 +518,8 @@ def article_import_paths(
         _WORK = None
     if report.changed:
         content_version_bump()
+        if len(files) >= POOL_MIN_FILES:  # a large import: searches right after it stay fast
+            search_index_settle()
     return report
 
 
