@@ -412,8 +412,9 @@ def _assert_whole_files(where: str, engine: str) -> set[str]:
     assert dict(links) == {id_: 2 for id_ in articles}
     assert entries == set(articles)
     if engine == "sqlite":
-        fts = [r[0] for r in _query(where, "SELECT rowid FROM articles_fts")]
-        assert sorted(fts) == sorted(articles)
+        for table in ("articles_fts", "articles_fts_head"):
+            fts = [r[0] for r in _query(where, f"SELECT rowid FROM {table}")]  # noqa: S608
+            assert sorted(fts) == sorted(articles), table
     else:
         vectors = _query(where, "SELECT count(*) FROM articles_searchentry WHERE vector IS NULL")
         assert vectors == [(0,)]
