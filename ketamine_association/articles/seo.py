@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Final
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -43,6 +44,9 @@ def canonical_url(article: Article) -> str:
 
 def canonical_is_self(article: Article) -> bool:
     """Whether the article's own URL is its canonical one: what a sitemap may list."""
+    stated = article.seo.get("canonical") or ""
+    if not stated or foreign_host(stated):
+        return True  # canonical_url is the page's own URL (the rule above)
     return canonical_url(article) == absolute(article.get_absolute_url())
 
 
@@ -123,17 +127,26 @@ def reviewer_jsonld(*, reviewer: Reviewer) -> list[dict]:
     ]
 
 
+# article_jsonld's `author_profile` when the caller has not looked the profile up.
+NOT_LOOKED_UP: Final = object()
+
+
 def article_jsonld(
     *,
     article: Article,
     head: dict,
     reviewer: Reviewer | None = None,
-    author_profile: Reviewer | None = None,
+    author_profile: Reviewer | None | object = NOT_LOOKED_UP,
 ) -> list[dict]:
-    if author_profile is None and reviewer_key(article.author):
-        from .selectors import reviewer_named  # the byline's own profile, when one exists
+    """`author_profile`: the byline's own profile, or None when the caller looked it up
+    (selectors.reviewer_named(reviewed_by=article.author)) and found none; left out
+    (NOT_LOOKED_UP), it is looked up here."""
+    if author_profile is NOT_LOOKED_UP:
+        author_profile = None
+        if reviewer_key(article.author):
+            from .selectors import reviewer_named  # the byline's own profile, when one exists
 
-        author_profile = reviewer_named(reviewed_by=article.author)
+            author_profile = reviewer_named(reviewed_by=article.author)
     category = Category(article.category)
     publisher = {
         "@type": "Organization",

@@ -28,7 +28,7 @@ from .choices import Audience
 from .images import ImageStore
 from .review import review_lapsed
 from .search import article_search
-from .seo import article_head, article_jsonld, page_jsonld, reviewer_jsonld
+from .seo import NOT_LOOKED_UP, article_head, article_jsonld, page_jsonld, reviewer_jsonld
 
 PLACEHOLDER_IMAGE = "/static/img/article-placeholder.svg"
 PAGE_SIZE = 12
@@ -89,9 +89,9 @@ class ArticleSurroundings:
     related: list
     reviewer: object
     tags: list
-    # The byline's own profile (selectors.reviewer_named(reviewed_by=article.author)) when
-    # the caller found one; None: article_jsonld looks for it.
-    author_profile: object = None
+    # The byline's own profile (selectors.reviewer_named(reviewed_by=article.author)), None
+    # when the caller looked and found none; NOT_LOOKED_UP: article_jsonld looks for it.
+    author_profile: object = NOT_LOOKED_UP
 
 
 def article_page(
@@ -109,9 +109,10 @@ def article_page(
         )
     image_url = article.featured_image if article.featured_image_exists else PLACEHOLDER_IMAGE
     head = article_head(article=article, image_url=image_url)
-    # A profile the caller found saves article_jsonld its query; without one it looks.
-    found = {"author_profile": known.author_profile} if known.author_profile is not None else {}
-    jsonld = article_jsonld(article=article, head=head, reviewer=known.reviewer, **found)
+    # What the caller found (None included) saves article_jsonld its query.
+    jsonld = article_jsonld(
+        article=article, head=head, reviewer=known.reviewer, author_profile=known.author_profile
+    )
     context = {
         "article": article,
         "head": head,

@@ -27,6 +27,11 @@ class SiteSitemap(Sitemap):
     def get_protocol(self, protocol=None):
         return urlsplit(settings.SITE_URL).scheme
 
+    def item_count(self) -> int:
+        """How many URLs the section lists: paginator.count. A section that can count its
+        items without building them (a query) overrides this; sitemap_index_paths uses it."""
+        return self.paginator.count
+
 
 def register_sitemap(name: str, section: type[Sitemap]) -> None:
     """Add a section, served at /sitemap-<name>.xml and listed in /sitemap.xml."""
@@ -45,11 +50,21 @@ def sitemap_index_paths(sections: dict[str, Sitemap]) -> list[str] | None:
     when the site has more URLs than one sitemap may hold (settings.SITEMAP_LIMIT); None while
     everything fits in a single /sitemap.xml. `sections` are instances of the registered
     sections (see sitemap_sections)."""
-    if sum(section.paginator.count for section in sections.values()) <= settings.SITEMAP_LIMIT:
+    counts = {name: _item_count(section) for name, section in sections.items()}
+    if sum(counts.values()) <= settings.SITEMAP_LIMIT:
         return None
     return [
         f"/sitemap-{name}.xml" + (f"?p={page}" if page > 1 else "")
         for name, section in sections.items()
-        if section.paginator.count
-        for page in section.paginator.page_range
+        if counts[name]
+        for page in range(1, _page_count(counts[name], section.limit) + 1)
     ]
+
+
+def _item_count(section: Sitemap) -> int:
+    return section.item_count() if isinstance(section, SiteSitemap) else section.paginator.count
+
+
+def _page_count(count: int, limit: int) -> int:
+    """Django's Paginator(items, limit).num_pages for `count` items, count > 0 (no orphans)."""
+    return -(-count // int(limit))

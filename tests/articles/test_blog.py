@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from ketamine_association.articles.images import ImageStore
 from ketamine_association.articles.models import Article, Redirect
 from ketamine_association.articles.services import article_import_paths
+from ketamine_association.core.sitemaps import sitemap_index_paths, sitemap_sections
 
 from .factories import article_text, write
 
@@ -196,6 +197,23 @@ def test_sitemap_becomes_an_index_above_the_limit(client, tmp_path, images, sett
         seen.extend(urls)
     assert len(seen) == len(set(seen))
     assert sum("/blog/generated-" in u for u in seen) == 12
+
+
+def test_the_sitemap_index_lists_the_pages_of_each_sections_paginator(tmp_path, images, settings):
+    many(tmp_path, images, 12)
+    settings.SITEMAP_LIMIT = 5
+    sections = {name: cls() for name, cls in sitemap_sections().items()}
+    expected = [
+        f"/sitemap-{name}.xml" + (f"?p={page}" if page > 1 else "")
+        for name, section in sections.items()
+        if section.paginator.count
+        for page in section.paginator.page_range
+    ]
+    assert sitemap_index_paths(sections) == expected
+    assert "/sitemap-articles.xml?p=3" in expected
+    assert "/sitemap-articles.xml?p=4" not in expected
+    settings.SITEMAP_LIMIT = 50_000
+    assert sitemap_index_paths(sections) is None
 
 
 def test_renamed_slug_redirects_once(client, tmp_path, images):

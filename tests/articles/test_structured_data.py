@@ -12,14 +12,20 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from ketamine_association.articles import views
 from ketamine_association.articles.choices import EDITORIAL_PAGE_PATH, FindingCode, Severity
 from ketamine_association.articles.images import ImageStore
 from ketamine_association.articles.models import Article, Page, Reviewer
 from ketamine_association.articles.quality import content_check
 from ketamine_association.articles.seo import canonical_is_self
 from ketamine_association.articles.services import article_import_paths
+from ketamine_association.articles.sitemaps import ArticleSitemap
 from ketamine_association.core.seo import absolute
 from tests.seo_schemas import problems, types_of, urls_of
 
@@ -207,3 +213,47 @@ def test_the_author_is_a_person_or_the_association_with_a_url(
     assert types_of(author_node) == {kind}
     assert author_node == {"@type": kind, "name": author, "url": absolute(url)}
     assert problems(main_node(page)) == []
+
+
+def test_article_page_takes_the_author_profile_its_caller_looked_up(tmp_path, images, rf):
+    """None from a caller that looked (the export) means no profile: article_jsonld does not
+    look again; left out (the app's own requests), the profile is looked up."""
+    jane = Reviewer.objects.create(name="Jane Doe", credentials="MD", slug="jane-doe")
+    article = imported(tmp_path, images, article_text(**{'"Test Editor"': '"Jane Doe"'}))
+    request = rf.get(article.get_absolute_url())
+    request.user = AnonymousUser()
+
+    def author_url(known: views.ArticleSurroundings | None) -> tuple[str, list[str]]:
+        with CaptureQueriesContext(connection) as queries:
+            html = views.article_page(request, article, now=timezone.now(), known=known)
+        reviewer_reads = [q["sql"] for q in queries if "name_key" in q["sql"]]
+        return main_node(Html(html))["author"]["url"], reviewer_reads
+
+    around = {"previous": None, "next": None, "related": [], "reviewer": None, "tags": []}
+    found_none = views.ArticleSurroundings(**around, author_profile=None)
+    found_jane = views.ArticleSurroundings(**around, author_profile=jane)
+    assert author_url(found_none) == (absolute(EDITORIAL_PAGE_PATH), [])
+    assert author_url(found_jane) == (absolute("/reviewers/jane-doe"), [])
+    # Surroundings without author_profile, and the app's own request: looked up.
+    url, reads = author_url(views.ArticleSurroundings(**around))
+    assert url == absolute("/reviewers/jane-doe") and len(reads) == 1
+    url, reads = author_url(None)
+    assert url == absolute("/reviewers/jane-doe") and reads
+
+
+def test_the_article_sitemap_counts_what_it_lists_and_addresses_them_as_reverse(tmp_path, images):
+    imported(tmp_path, images, article_text("plain-one"), "p.md")
+    foreign = with_canonical("https://elsewhere.example/blog/x", "foreign-one")
+    imported(tmp_path, images, foreign, "f.md")
+    imported(tmp_path, images, with_canonical(absolute("/blog/own-one"), "own-one"), "o.md")
+    other = with_canonical(absolute("/blog/plain-one"), "pointing-one")
+    imported(tmp_path, images, other, "t.md")
+    queried = with_canonical(absolute("/blog/queried-one?x=1"), "queried-one")
+    imported(tmp_path, images, queried, "q.md")
+    imported(tmp_path, images, article_text("lapsed-one"), "l.md")
+    Article.objects.filter(slug="lapsed-one").update(review_due=dt.date(2020, 1, 1))
+    section = ArticleSitemap()
+    items = section.items()
+    assert [article.slug for article in items] == ["foreign-one", "own-one", "plain-one"]
+    assert section.item_count() == len(items) == section.paginator.count == 3
+    assert [section.location(a) for a in items] == [a.get_absolute_url() for a in items]
