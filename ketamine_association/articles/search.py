@@ -94,6 +94,22 @@ def is_postgres() -> bool:
 # -- indexing (called by the import service, inside its transaction) -------------------------
 
 
+# PostgreSQL's two vectors of an article, computed by the server: `rank_vector` the head
+# (title A, headings B, excerpt and tags C), `vector` the head and the body (D) after it.
+_PG_VECTORS = (
+    f"UPDATE {SearchEntry._meta.db_table} SET rank_vector = h.v, "  # noqa: S608 - fixed SQL
+    "vector = h.v || setweight(to_tsvector('english'::regconfig, COALESCE(%s, '')), 'D') "
+    "FROM (SELECT setweight(to_tsvector('english'::regconfig, COALESCE(%s, '')), 'A') "
+    "|| setweight(to_tsvector('english'::regconfig, COALESCE(%s, '')), 'B') "
+    "|| setweight(to_tsvector('english'::regconfig, COALESCE(%s, '')), 'C') AS v) h "
+    "WHERE article_id = %s"
+)
+
+
+def _pg_vector_values(article_id, title, headings, excerpt, tags, body) -> list:
+    return [body, title, headings, f"{excerpt} {tags}", article_id]
+
+
 def search_index_article(
     *,
     article: Article,
@@ -112,18 +128,10 @@ def search_index_article(
         },
     )
     if is_postgres():
-        from django.contrib.postgres.search import SearchVector
-        from django.db.models import TextField, Value
-
-        def vector(text: str, weight: str) -> SearchVector:
-            return SearchVector(
-                Value(text, output_field=TextField()), config="english", weight=weight
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _PG_VECTORS, _pg_vector_values(article.id, title, headings, excerpt, tags, body)
             )
-
-        head = vector(title, "A") + vector(headings, "B") + vector(f"{excerpt} {tags}", "C")
-        SearchEntry.objects.filter(article_id=article.id).update(
-            vector=head + vector(body, "D"), rank_vector=head
-        )
         return
     with connection.cursor() as cursor:
         for table in (FTS_TABLE, HEAD_TABLE):
@@ -158,8 +166,21 @@ def search_index_articles(entries: list[dict]) -> None:
         for entry in entries
     )
     if is_postgres():
-        for entry in entries:  # the vectors, computed by the server as search_index_article does
-            search_index_article(**entry)
+        with connection.cursor() as cursor:  # the server computes the vectors, in one round
+            cursor.executemany(
+                _PG_VECTORS,
+                [
+                    _pg_vector_values(
+                        e["article"].id,
+                        e["title"],
+                        e["headings"],
+                        e["excerpt"],
+                        e["tags"],
+                        e["body"],
+                    )
+                    for e in entries
+                ],
+            )
         return
     with connection.cursor() as cursor:
         for table in (FTS_TABLE, HEAD_TABLE):
