@@ -54,8 +54,13 @@ def bulk_providers(rows: list[dict]) -> list[Provider]:
 
 
 def checked(provider: Provider, *kinds: str, on: dt.date | None = None, **fields) -> Provider:
-    """Record passing checks of these kinds (a license valid for a year past `on`)."""
-    when = dt.datetime.combine(on or dt.date.today(), dt.time(12), tzinfo=dt.UTC)
+    """Record passing checks of these kinds (a license valid for a year past `on`), at noon
+    of `on` or, when that noon is still to come, now: a check is never recorded in the future,
+    so one made later in a test is the latest whatever the hour the tests run."""
+    when = min(
+        dt.datetime.combine(on or dt.date.today(), dt.time(12), tzinfo=dt.UTC),
+        dt.datetime.now(dt.UTC),
+    )
     for kind in kinds:
         extra = dict(fields)
         if kind == "license":
