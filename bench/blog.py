@@ -51,6 +51,7 @@ from run import (
     ROOT,
     Server,
     child_env,
+    env_flag,
     free_port,
     generate_articles,
     get,
@@ -61,9 +62,9 @@ from run import (
 
 TIME = "/usr/bin/time"
 
-QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
-KEEP = os.environ.get("BENCH_KEEP", "") not in ("", "0")
-PROFILE = os.environ.get("BENCH_PROFILE", "") not in ("", "0")
+QUICK = env_flag("BENCH_QUICK")
+KEEP = env_flag("BENCH_KEEP")
+PROFILE = env_flag("BENCH_PROFILE")
 PARTS = set(os.environ.get("BENCH_BLOG_PARTS", "gate,search,export,http").split(","))
 # While developing: a site imported before, reused as it is (never dropped): a folder with
 # `articles/` (the generated files), `var-sqlite/` and, for PostgreSQL, `var-postgres/` whose

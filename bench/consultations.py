@@ -48,6 +48,7 @@ from run import (  # bench/run.py, beside this file
     SERVER_WORKERS,
     Server,
     child_env,
+    env_flag,
     free_port,
     git_head,
     granian_cmd,
@@ -57,8 +58,8 @@ from run import (  # bench/run.py, beside this file
     tool_version,
 )
 
-QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
-KEEP = os.environ.get("BENCH_KEEP", "") not in ("", "0")
+QUICK = env_flag("BENCH_QUICK")
+KEEP = env_flag("BENCH_KEEP")
 REQUESTS = int(os.environ.get("BENCH_CONSULTATIONS_REQUESTS", 500 if QUICK else 2_000))
 ROUNDS = int(os.environ.get("BENCH_CONSULTATIONS_ROUNDS", 2 if QUICK else 3))
 THREADS = int(os.environ.get("BENCH_CONSULTATIONS_THREADS", 8))

@@ -29,11 +29,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from run import postgres_database  # bench/run.py, beside this file
+from run import env_flag, postgres_database  # bench/run.py, beside this file
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
-QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
+QUICK = env_flag("BENCH_QUICK")
 COUNT = int(os.environ.get("BENCH_DIRECTORY_COUNT", 100_000 if QUICK else 1_000_000))
 PAGE_COUNT = int(os.environ.get("BENCH_PAGE_COUNT", 100_000))
 QUERIES = int(os.environ.get("BENCH_QUERIES", 1000))

@@ -43,6 +43,7 @@ from run import (  # bench/run.py, beside this file
     Server,
     child_env,
     ensure_tools,
+    env_flag,
     free_port,
     git_head,
     granian_cmd,
@@ -53,14 +54,14 @@ from run import (  # bench/run.py, beside this file
     tool_version,
 )
 
-QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
-KEEP = os.environ.get("BENCH_KEEP", "") not in ("", "0")
+QUICK = env_flag("BENCH_QUICK")
+KEEP = env_flag("BENCH_KEEP")
 SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", 10 if QUICK else 60))
 STEPS = [int(c) for c in os.environ.get("BENCH_LOAD_STEPS", "1,4,16,32,64").split(",")]
 SIDE_SECONDS = int(os.environ.get("BENCH_LOAD_SIDE_SECONDS", 3 if QUICK else 10))
-BREAKDOWN = os.environ.get("BENCH_LOAD_BREAKDOWN", "1") not in ("", "0")
+BREAKDOWN = env_flag("BENCH_LOAD_BREAKDOWN", "1")
 BREAKDOWN_CONNECTIONS = int(os.environ.get("BENCH_LOAD_BREAKDOWN_CONNECTIONS", 16))
-ANCHOR = os.environ.get("BENCH_LOAD_ANCHOR", "1") not in ("", "0")
+ANCHOR = env_flag("BENCH_LOAD_ANCHOR", "1")
 MAIL = os.environ.get("BENCH_LOAD_MAIL", "smtp")  # or "dummy": Django's dummy backend
 # A Redis database of its own (run.py uses 15, blog.py 14): flushed before and after.
 REDIS_URL = os.environ.get("BENCH_LOAD_REDIS_URL", "redis://127.0.0.1:6379/13")

@@ -28,11 +28,12 @@ from collections import Counter
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
+from run import env_flag  # bench/run.py, beside this file
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
 PYTHON = ROOT / ".venv" / "bin" / "python"
-QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
+QUICK = env_flag("BENCH_QUICK")
 RECIPIENTS = 2_000 if QUICK else 10_000
 KILL_MODE = os.environ.get("BENCH_NEWSLETTER_KILL", "data")
 BATCH = os.environ.get("BENCH_NEWSLETTER_BATCH", "100")

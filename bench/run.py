@@ -34,11 +34,17 @@ CORPUS_IMAGES = SHARED / "corpus" / "images"
 PYTHON = ROOT / ".venv" / "bin" / "python"
 GRANIAN = ROOT / ".venv" / "bin" / "granian"
 
-QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
-PROFILE = os.environ.get("BENCH_PROFILE", "") not in ("", "0")
+
+def env_flag(name: str, default: str = "") -> bool:
+    """A benchmark's on/off setting: on unless unset (then `default`), empty or "0"."""
+    return os.environ.get(name, default) not in ("", "0")
+
+
+QUICK = env_flag("BENCH_QUICK")
+PROFILE = env_flag("BENCH_PROFILE")
 ONLY = os.environ.get("BENCH_ONLY", "")  # "import" or "http": one part, while developing
 LINKS = os.environ.get("BENCH_LINKS", "copy")  # or "literal": see generate_articles
-KEEP = os.environ.get("BENCH_KEEP", "") not in ("", "0")
+KEEP = env_flag("BENCH_KEEP")
 IMPORT_TIMEOUT = float(os.environ.get("BENCH_IMPORT_TIMEOUT", "1800"))
 SIZES = (300, 1_000) if QUICK else (1_000, 10_000)
 WRK_SECONDS = 3 if QUICK else 10
