@@ -568,8 +568,8 @@ def _store_batch_once(
     bulk: bool,
 ) -> list[Outcome]:
     outcomes = []
+    writer = None  # made for the first file that is not skipped as unchanged
     with transaction.atomic():
-        writer = _BatchWriter(prepared, tag_ids) if bulk else None
         for item in prepared:
             if item.unchanged and (hit := shortcut.get(_source_key(item.path))) is not None:
                 key, findings = hit
@@ -577,6 +577,8 @@ def _store_batch_once(
                     claimed[key] = str(item.path)
                     outcomes.append(Outcome(str(item.path), "unchanged", key, findings=findings))
                     continue
+            if bulk and writer is None:
+                writer = _BatchWriter(prepared, tag_ids)
             outcome = _store_in_savepoint(
                 item, images=images, site=site, claimed=claimed, force=force, writer=writer
             )
@@ -650,11 +652,14 @@ def _stored_findings(
     pages = {row[1]: key for key, row in rows.items() if row[0] == "page"}
     found: dict[str, list[Finding]] = {key: [] for key in rows}
     paths = {_source_key(item.path): str(item.path) for item in prepared}
-    for f in ArticleFinding.objects.filter(article_id__in=articles).order_by("id"):
-        key = articles[f.article_id]
-        found[key].append(
-            Finding(f.code, f.severity, f.message, f.line, f.suggestion, paths[key], rows[key][2])
-        )
+    stored_rows = (
+        ArticleFinding.objects.filter(article_id__in=articles)
+        .order_by("id")
+        .values_list("article_id", "code", "severity", "message", "line", "suggestion")
+    )
+    for article_id, *fields in stored_rows:
+        key = articles[article_id]
+        found[key].append(Finding(*fields, paths[key], rows[key][2]))
     for id_, stored in Page.objects.filter(id__in=pages).values_list("id", "findings"):
         key = pages[id_]
         found[key] = [Finding(**f, file=paths[key], slug=rows[key][2]) for f in stored]

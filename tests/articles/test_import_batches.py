@@ -277,8 +277,9 @@ def test_an_unchanged_file_is_known_before_it_is_parsed(tmp_path, images, monkey
 
     assert parsed == []
     assert set(statuses(again).values()) == {"unchanged"}
-    # An unchanged file still reports the findings stored with it.
-    assert [len(o.findings) for o in again.outcomes] == [len(o.findings) for o in first.outcomes]
+    # An unchanged file still reports the findings stored with it, each as first reported
+    # (code, severity, message, line, suggestion, file and slug).
+    assert [o.findings for o in again.outcomes] == [o.findings for o in first.outcomes]
     assert any(o.findings for o in again.outcomes)
     write(folder / "1.md", good("same-1") + "\nOne more line.\n")
     third = article_import_paths(paths=[folder], images=images)
