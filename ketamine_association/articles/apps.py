@@ -32,3 +32,10 @@ class ArticlesConfig(AppConfig):
         from .review import JOB_NAME, run_daily
 
         register_daily_job(JOB_NAME, run_daily)
+
+        from django.db.models.signals import post_delete
+
+        from .models import Article
+        from .search import forget_deleted_article
+
+        post_delete.connect(forget_deleted_article, sender=Article, dispatch_uid="search-forget")

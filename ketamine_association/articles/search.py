@@ -24,6 +24,7 @@ import datetime as dt
 import html
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import DatabaseError, connection, transaction
@@ -146,6 +147,22 @@ def search_index_article(
             "VALUES (%s, %s, %s, %s, %s)",
             [article.id, title, headings, excerpt, tags],
         )
+
+
+def search_forget(article_ids: Iterable[int]) -> None:
+    """Drop deleted articles' rows from SQLite's FTS tables, which no foreign key ties to the
+    article (PostgreSQL keeps its vectors in SearchEntry, deleted with the article)."""
+    ids = [(article_id,) for article_id in article_ids]
+    if not ids or is_postgres():
+        return
+    with connection.cursor() as cursor:
+        for table in (FTS_TABLE, HEAD_TABLE):
+            cursor.executemany(f"DELETE FROM {table} WHERE rowid = %s", ids)  # noqa: S608
+
+
+def forget_deleted_article(sender, instance: Article, **kwargs) -> None:
+    """post_delete of an Article, however it is deleted (admin, archive, a queryset)."""
+    search_forget([instance.pk])
 
 
 def search_index_articles(entries: list[dict]) -> None:

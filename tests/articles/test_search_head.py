@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from ketamine_association.articles.models import Article
 from ketamine_association.articles.search import (
+    FTS_TABLE,
     HEAD_TABLE,
     article_search,
     search_index_article,
@@ -159,3 +160,27 @@ def test_the_migration_fills_the_head_table_from_the_full_index(tmp_path, images
     assert head_rows() == written
     assert len(written) == 2
     assert head_matches("lantern") == {Article.objects.get(slug="a").id}
+
+
+def fts_ids() -> set[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT rowid FROM {FTS_TABLE}")  # noqa: S608
+        return {row[0] for row in cursor.fetchall()}
+
+
+def test_a_deleted_article_leaves_no_row_in_either_fts_table(tmp_path, images):
+    # No foreign key ties the FTS tables to the article: the delete itself must clear them,
+    # whichever way it comes (one instance, as the admin page does; a queryset, as an
+    # archive in the browser or the admin's bulk action do).
+    sqlite_only()
+    for name in ("kept", "one", "bulk"):
+        write(tmp_path / f"{name}.md", make(name, f"Lantern {name}", "A lantern glowed."))
+    assert not article_import_paths(paths=[tmp_path], images=images).failed
+    ids = dict(Article.objects.values_list("slug", "id"))
+    assert set(ids.values()) <= fts_ids() and set(ids.values()) <= set(head_rows())
+
+    Article.objects.get(slug="one").delete()
+    Article.objects.filter(slug="bulk").delete()
+
+    assert fts_ids() == {ids["kept"]} and set(head_rows()) == {ids["kept"]}
+    assert slugs(article_search(query="lantern", now=timezone.now())) == ["kept"]
