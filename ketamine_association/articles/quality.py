@@ -6,19 +6,27 @@ returns every finding. It never writes to the database and never changes a sourc
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.utils import timezone
 
-from .analysis import Finding, analyse, slug_duplicate
+from .analysis import Finding, SiteKnowledge, analyse, slug_duplicate
 from .choices import FindingCode, Severity
 from .images import ImageStore
 from .models import Article, Page
-from .services import markdown_files, render_document, site_knowledge
+from .services import (
+    POOL_MIN_FILES,
+    fork_pool,
+    import_workers,
+    markdown_files,
+    render_document,
+    site_knowledge,
+)
 from .source import SourceDocument, SourceInvalid, content_hash, load_source, validate
 
 
@@ -91,8 +99,10 @@ def content_check(
     paths: list[Path] | None,
     images: ImageStore,
     on_checked: Callable[[str], None] | None = None,
+    workers: int | None = None,
 ) -> CheckReport:
-    """Check the files under `paths` (without importing), or every stored article."""
+    """Check the files under `paths` (without importing), or every stored article; files in
+    a pool of `workers` processes (default: as the import) when there are enough of them."""
     report = CheckReport()
     today = timezone.now().date()
     files = markdown_files(paths) if paths else []
@@ -121,28 +131,64 @@ def content_check(
             slugs.add(doc.meta.slug)
             categories.add(doc.meta.category)
     site = site_knowledge(images=images, slugs=slugs, categories=categories, pages=pages)
-
-    def check(doc: SourceDocument) -> None:
-        report.checked += 1
-        rendered = render_document(doc)
-        report.findings.extend(analyse(doc, rendered, site=site, today=today))
-        owners = claims.get(doc.meta.slug, [])
-        if len(owners) > 1 and Path(doc.path) != owners[0]:
-            report.findings.append(slug_duplicate(doc, owner=str(owners[0])))
-        if on_checked:
-            on_checked(doc.path)
+    context = _Gate(site, today, claims)
 
     if paths:
-        for path in valid:
-            try:  # second read: the file may have changed or vanished since the first
-                doc = load_source(path)
-            except SourceInvalid as exc:
-                report.checked += 1
-                report.findings.append(_invalid(path, exc))
-                continue
-            check(doc)
+        workers = import_workers() if workers is None else workers
+        checked = _checked_files(valid, context, workers=workers)
     else:
-        for doc in _stored_documents():
-            check(doc)
+        checked = ((doc.path, context.findings(doc)) for doc in _stored_documents())
+    for name, findings in checked:
+        report.checked += 1
+        report.findings.extend(findings)
+        if on_checked:
+            on_checked(name)
     report.findings.sort(key=lambda f: (f.file, f.line or 0, f.code))
     return report
+
+
+@dataclass(frozen=True)
+class _Gate:
+    """What judging one document needs: the site, the day and who claims each slug."""
+
+    site: SiteKnowledge
+    today: dt.date
+    claims: dict[str, list[Path]]
+
+    def findings(self, doc: SourceDocument) -> list[Finding]:
+        found = analyse(doc, render_document(doc), site=self.site, today=self.today)
+        owners = self.claims.get(doc.meta.slug, [])
+        if len(owners) > 1 and Path(doc.path) != owners[0]:
+            found.append(slug_duplicate(doc, owner=str(owners[0])))
+        return found
+
+    def file(self, path: Path) -> tuple[str, list[Finding]]:
+        try:  # second read: the file may have changed or vanished since the first
+            doc = load_source(path)
+        except SourceInvalid as exc:
+            return str(path), [_invalid(path, exc)]
+        return doc.path, self.findings(doc)
+
+
+_GATE: _Gate | None = None  # inherited by the pool's workers when it forks
+
+
+def _check_file(path: Path) -> tuple[str, list[Finding]]:
+    return _GATE.file(path)
+
+
+def _checked_files(
+    paths: list[Path], gate: _Gate, *, workers: int
+) -> Iterator[tuple[str, list[Finding]]]:
+    """(file, findings) for each file in order: in a pool of forked workers when there are
+    as many files as make a pool worth its start (the import's rule), else here."""
+    global _GATE
+    if workers <= 1 or len(paths) < POOL_MIN_FILES:
+        yield from map(gate.file, paths)
+        return
+    _GATE = gate
+    try:
+        with fork_pool(workers) as pool:
+            yield from pool.imap(_check_file, paths, chunksize=8)
+    finally:
+        _GATE = None

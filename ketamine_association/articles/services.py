@@ -432,11 +432,7 @@ def _prepared_stream(
         for chunk in chunks:
             yield merged(chunk, map(_prepare, todo(chunk)))
         return
-    for alias in connections:  # no open connection is inherited (unless a transaction holds it)
-        if not connections[alias].in_atomic_block:
-            connections[alias].close()
-    context = multiprocessing.get_context("fork")
-    with context.Pool(workers) as pool:
+    with fork_pool(workers) as pool:
         pending = deque()
         queue = iter(chunks)
         for chunk in itertools.islice(queue, 2):
@@ -447,6 +443,15 @@ def _prepared_stream(
             if (following := next(queue, None)) is not None:
                 pending.append((following, pool.map_async(_prepare, todo(following), chunksize=4)))
             yield merged(chunk, done)
+
+
+def fork_pool(workers: int):
+    """A pool of `workers` forked processes, which inherit this one's read-only state (the
+    pure pipeline's inputs) but no open database connection (unless a transaction holds it)."""
+    for alias in connections:
+        if not connections[alias].in_atomic_block:
+            connections[alias].close()
+    return multiprocessing.get_context("fork").Pool(workers)
 
 
 def import_workers() -> int:

@@ -394,3 +394,24 @@ def test_import_and_gate_agree_on_a_link_to_a_file_without_slug(tmp_path, store)
     }
     assert gate_dead == import_dead == set()
     assert {o.key for o in imported.outcomes} == {"named-by-its-file", "linking"}
+
+
+def test_a_large_folder_is_checked_in_a_pool_with_the_same_findings(tmp_path, store):
+    # Enough files for the pool (the import's rule): a duplicate slug across files, a file
+    # that does not parse, dead links to others; every finding as the one-process run's.
+    from ketamine_association.articles.services import POOL_MIN_FILES
+
+    folder = tmp_path / "many"
+    for index in range(POOL_MIN_FILES + 6):
+        slug = f"note-{index}" if index % 10 else "shared-slug"
+        text = add_body(BASE.replace(f'slug: "{SLUG}"', f'slug: "{slug}"'), f"[x](/blog/n{index})")
+        write(folder / f"{index:03}.md", text)
+    write(folder / "broken.md", "---\ntitle: [broken\n---\n")
+    seen = {1: [], 2: []}
+    one, pooled = (
+        content_check(paths=[folder], images=store, workers=n, on_checked=seen[n].append)
+        for n in (1, 2)
+    )
+    assert pooled.findings == one.findings and pooled.checked == one.checked == POOL_MIN_FILES + 7
+    assert seen[2] == seen[1] and len(seen[2]) == pooled.checked
+    assert {"slug-duplicate", "frontmatter-invalid", "internal-link-dead"} <= {f.code for f in one.findings}
