@@ -414,4 +414,6 @@ def test_a_large_folder_is_checked_in_a_pool_with_the_same_findings(tmp_path, st
     )
     assert pooled.findings == one.findings and pooled.checked == one.checked == POOL_MIN_FILES + 7
     assert seen[2] == seen[1] and len(seen[2]) == pooled.checked
-    assert {"slug-duplicate", "frontmatter-invalid", "internal-link-dead"} <= {f.code for f in one.findings}
+    assert {"slug-duplicate", "frontmatter-invalid", "internal-link-dead"} <= {
+        f.code for f in one.findings
+    }
