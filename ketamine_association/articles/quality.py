@@ -20,10 +20,10 @@ from .choices import FindingCode, Severity
 from .images import ImageStore
 from .models import Article, Page
 from .services import (
-    POOL_MIN_FILES,
     fork_pool,
     import_workers,
     markdown_files,
+    pool_worth_it,
     render_document,
     site_knowledge,
 )
@@ -183,7 +183,7 @@ def _checked_files(
     """(file, findings) for each file in order: in a pool of forked workers when there are
     as many files as make a pool worth its start (the import's rule), else here."""
     global _GATE
-    if workers <= 1 or len(paths) < POOL_MIN_FILES:
+    if not pool_worth_it(len(paths), workers):
         yield from map(gate.file, paths)
         return
     _GATE = gate

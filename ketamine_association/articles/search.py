@@ -134,9 +134,8 @@ def search_index_article(
                 _PG_VECTORS, _pg_vector_values(article.id, title, headings, excerpt, tags, body)
             )
         return
+    search_forget([article.id])
     with connection.cursor() as cursor:
-        for table in (FTS_TABLE, HEAD_TABLE):
-            cursor.execute(f"DELETE FROM {table} WHERE rowid = %s", [article.id])  # noqa: S608
         cursor.execute(
             f"INSERT INTO {FTS_TABLE} (rowid, title, headings, excerpt, tags, body) "  # noqa: S608
             "VALUES (%s, %s, %s, %s, %s, %s)",
@@ -150,8 +149,9 @@ def search_index_article(
 
 
 def search_forget(article_ids: Iterable[int]) -> None:
-    """Drop deleted articles' rows from SQLite's FTS tables, which no foreign key ties to the
-    article (PostgreSQL keeps its vectors in SearchEntry, deleted with the article)."""
+    """Drop these articles' rows from SQLite's FTS tables (before they are written again, or
+    when the article is deleted: no foreign key ties them to it); PostgreSQL keeps its vectors
+    in SearchEntry, which goes with the article."""
     ids = [(article_id,) for article_id in article_ids]
     if not ids or is_postgres():
         return
@@ -199,12 +199,8 @@ def search_index_articles(entries: list[dict]) -> None:
                 ],
             )
         return
+    search_forget(ids)
     with connection.cursor() as cursor:
-        for table in (FTS_TABLE, HEAD_TABLE):
-            cursor.executemany(
-                f"DELETE FROM {table} WHERE rowid = %s",  # noqa: S608
-                [[article_id] for article_id in ids],
-            )
         cursor.executemany(
             f"INSERT INTO {FTS_TABLE} (rowid, title, headings, excerpt, tags, body) "  # noqa: S608
             "VALUES (%s, %s, %s, %s, %s, %s)",

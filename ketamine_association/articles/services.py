@@ -428,7 +428,7 @@ def _prepared_stream(
     def todo(chunk: list[Path]) -> list[Path]:
         return [path for path in chunk if path not in unchanged]
 
-    if workers <= 1 or len(files) - len(unchanged) < POOL_MIN_FILES:
+    if not pool_worth_it(len(files) - len(unchanged), workers):
         for chunk in chunks:
             yield merged(chunk, map(_prepare, todo(chunk)))
         return
@@ -443,6 +443,11 @@ def _prepared_stream(
             if (following := next(queue, None)) is not None:
                 pending.append((following, pool.map_async(_prepare, todo(following), chunksize=4)))
             yield merged(chunk, done)
+
+
+def pool_worth_it(files: int, workers: int) -> bool:
+    """Whether `files` to read, render and check are worth a pool's start (import and gate)."""
+    return workers > 1 and files >= POOL_MIN_FILES
 
 
 def fork_pool(workers: int):
